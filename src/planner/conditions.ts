@@ -1,0 +1,100 @@
+/** Status conditions: building, merging (keeping transition times), the Ready summary, change detection. */
+import type { AppNetworkPolicyStatus, Condition, ConditionStatus, ConditionType } from '../api/types.js';
+
+export const Reason = {
+  Accepted: 'Accepted',
+  InvalidSpec: 'InvalidSpec',
+  UnknownEntity: 'UnknownEntity',
+  ResolvedRefs: 'ResolvedRefs',
+  AppNotFound: 'AppNotFound',
+  SpaceNotFound: 'SpaceNotFound',
+  /** Unknown: references could not be checked (offline, or the spec is invalid). */
+  RefsNotChecked: 'RefsNotChecked',
+  Programmed: 'Programmed',
+  ApplyFailed: 'ApplyFailed',
+  Conflict: 'Conflict',
+  Enforced: 'Enforced',
+  NoEnforcingDataplaneDetected: 'NoEnforcingDataplaneDetected',
+  Ready: 'Ready',
+  /** Unknown: the current generation has not been fully evaluated and written yet. */
+  Reconciling: 'Reconciling',
+} as const;
+
+/** metav1.Condition caps messages at 32768 characters; longer ones would be rejected by the API server. */
+export const MAX_MESSAGE_LENGTH = 32768;
+
+const CONDITION_ORDER: readonly string[] = ['Accepted', 'ResolvedRefs', 'Programmed', 'Enforced', 'Ready'];
+
+export function condition(
+  type: ConditionType,
+  status: ConditionStatus,
+  reason: string,
+  message: string,
+  observedGeneration?: number,
+): Condition {
+  const fitted = message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : message;
+  return {
+    type,
+    status,
+    reason,
+    message: fitted,
+    ...(observedGeneration === undefined ? {} : { observedGeneration }),
+  };
+}
+
+function orderOf(type: string): number {
+  const index = CONDITION_ORDER.indexOf(type);
+  return index === -1 ? CONDITION_ORDER.length : index;
+}
+
+/** Stable order (Accepted, ResolvedRefs, Programmed, Enforced, Ready, then others by name), so writes are deterministic. */
+export function sortConditions(conditions: readonly Condition[]): Condition[] {
+  return [...conditions].sort((a, b) => orderOf(a.type) - orderOf(b.type) || a.type.localeCompare(b.type));
+}
+
+/**
+ * `updates` replace the existing conditions of the same type; other existing conditions stay.
+ * `lastTransitionTime` is kept while a condition's status is unchanged and set to `now` when it changes.
+ */
+export function mergeConditions(
+  existing: readonly Condition[] | undefined,
+  updates: readonly Condition[],
+  now: string,
+): Condition[] {
+  const byType = new Map((existing ?? []).map((c) => [c.type, c]));
+  for (const update of updates) {
+    const previous = byType.get(update.type);
+    const unchanged = previous?.status === update.status && previous.lastTransitionTime !== undefined;
+    byType.set(update.type, { ...update, lastTransitionTime: unchanged ? previous.lastTransitionTime : now });
+  }
+  return sortConditions([...byType.values()]);
+}
+
+/** Ready = Accepted True and Programmed True, both for `generation`; otherwise says which one holds it back. */
+export function readyCondition(conditions: readonly Condition[], generation: number | undefined): Condition {
+  for (const type of ['Accepted', 'Programmed'] as const) {
+    const current = conditions.find((c) => c.type === type);
+    if (current === undefined || current.observedGeneration !== generation) {
+      const message = `${type} has not been evaluated for generation ${generation} yet`;
+      return condition('Ready', 'Unknown', Reason.Reconciling, message, generation);
+    }
+    if (current.status !== 'True') {
+      return condition('Ready', current.status, current.reason, `${type} is ${current.status}: ${current.message}`, generation);
+    }
+  }
+  return condition('Ready', 'True', Reason.Ready, 'the spec is accepted and every generated object is written', generation);
+}
+
+const COMPARED_FIELDS = ['status', 'reason', 'message', 'observedGeneration', 'lastTransitionTime'] as const;
+
+/** Whether writing `desired` would change `current` (condition order does not matter). */
+export function statusNeedsUpdate(current: AppNetworkPolicyStatus | undefined, desired: AppNetworkPolicyStatus): boolean {
+  if (current?.observedGeneration !== desired.observedGeneration) return true;
+  const currentByType = new Map((current?.conditions ?? []).map((c) => [c.type, c]));
+  const wanted = desired.conditions ?? [];
+  if (wanted.length !== (current?.conditions ?? []).length) return true;
+  return wanted.some((c) => {
+    const existing = currentByType.get(c.type);
+    return existing === undefined || COMPARED_FIELDS.some((field) => existing[field] !== c[field]);
+  });
+}
