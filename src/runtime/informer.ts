@@ -1,0 +1,179 @@
+/**
+ * A supervised informer: client-node's ListWatch (list, then watch; relist on 410) plus a
+ * supervisor that restarts a watch that failed, with backoff, and an optional mode for resources
+ * whose CRD may be absent (then the cache is empty and `present` is false until it appears).
+ */
+import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
+import type { OperatorMetrics } from './metrics.js';
+
+export interface InformerHandlers<T> {
+  add?(obj: T): void;
+  update?(obj: T): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  /** Name for logs and metrics, e.g. "networkpolicies". */
+  resource: string;
+  /** Collection path, e.g. /apis/networking.k8s.io/v1/networkpolicies. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** The resource may not be served (CRD not installed): keep checking instead of failing. */
+  optional?: boolean;
+  /** How often an absent optional resource is looked for again. */
+  absentRetryMs?: number;
+}
+
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/** client-node types its objects more narrowly than our plain JSON; at run time they are the same. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ClientObject = any;
+
+export class Informer<T extends KubeObject> {
+  private readonly listWatch: ListWatch<ClientObject>;
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private restartDelayMs = 500;
+  private restartTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private synced = false;
+  private served = true;
+  private lastError?: unknown;
+  private readonly presenceListeners: ((present: boolean) => void)[] = [];
+
+  constructor(
+    client: KubeClient,
+    private readonly options: InformerOptions,
+    private readonly log: Logger,
+    private readonly metrics?: OperatorMetrics,
+  ) {
+    const list = async (): Promise<KubernetesListObject<ClientObject>> => {
+      const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+      const result = await client.list<T>(options.path, query);
+      return { apiVersion: 'v1', kind: 'List', metadata: result.metadata, items: result.items };
+    };
+    this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
+    this.listWatch.on('add', (obj: T) => this.handlers.forEach((h) => h.add?.(withoutManagedFields(obj))));
+    this.listWatch.on('update', (obj: T) => this.handlers.forEach((h) => h.update?.(withoutManagedFields(obj))));
+    this.listWatch.on('delete', (obj: T) => this.handlers.forEach((h) => h.delete?.(obj)));
+    this.listWatch.on('error', (error) => this.onError(error));
+    // ListWatch reconnects by itself when the API server ends a watch; count those too.
+    let connects = 0;
+    this.listWatch.on('connect', () => {
+      if (connects++ > 0) this.metrics?.watchRestarts.inc({ resource: options.resource, cause: 'ended' });
+    });
+  }
+
+  on(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+  }
+
+  /** Called with true when an optional resource starts being served, false when it stops. */
+  onPresenceChange(listener: (present: boolean) => void): void {
+    this.presenceListeners.push(listener);
+  }
+
+  /** Resolves once the first list has succeeded (or an optional resource was found absent). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    for (;;) {
+      this.lastError = undefined;
+      await this.listWatch.start();
+      if (this.lastError === undefined) {
+        this.setServed(true);
+        this.synced = true;
+        return;
+      }
+      if (this.options.optional && isNotServed(this.lastError)) {
+        this.synced = true;
+        return;
+      }
+      if (this.stopped) return;
+      await new Promise((r) => setTimeout(r, this.nextRestartDelay()));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.listWatch.stop();
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** False while an optional resource is not served by the API server. */
+  get present(): boolean {
+    return this.served;
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.listWatch.get(name, namespace);
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.listWatch.list(namespace);
+  }
+
+  private onError(error: unknown): void {
+    this.lastError = error;
+    if (this.stopped) return;
+    this.metrics?.watchRestarts.inc({ resource: this.options.resource, cause: 'failed' });
+    if (this.options.optional && isNotServed(error)) {
+      if (this.served) this.log.info({ resource: this.options.resource }, 'resource is not served; watching for it to appear');
+      this.setServed(false);
+      this.scheduleRestart(this.options.absentRetryMs ?? 15_000);
+      return;
+    }
+    this.log.warn({ resource: this.options.resource, err: describe(error) }, 'watch failed; restarting');
+    if (this.synced) this.scheduleRestart(this.nextRestartDelay());
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.lastError = undefined;
+      void this.listWatch.start().then(() => {
+        if (this.lastError === undefined) {
+          this.restartDelayMs = 500;
+          this.setServed(true);
+        }
+      });
+    }, delayMs);
+    this.restartTimer.unref();
+  }
+
+  private nextRestartDelay(): number {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2);
+    return delay;
+  }
+
+  private setServed(present: boolean): void {
+    if (this.served === present) return;
+    this.served = present;
+    this.presenceListeners.forEach((listener) => listener(present));
+  }
+}
+
+/**
+ * Drops metadata.managedFields from a cached object (the cache holds this very object): it is often
+ * the larger part of an object, and nothing here reads it.
+ */
+function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata) delete obj.metadata.managedFields;
+  return obj;
+}
+
+function isNotServed(error: unknown): boolean {
+  const status = error instanceof KubeApiError ? error.status : (error as { statusCode?: number })?.statusCode;
+  return status === 404;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,214 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, so several replicas can run and exactly one
+ * reconciles. Every write carries the resourceVersion that was read (a 409 means another replica won
+ * the race), and expiry is judged by this replica's own clock: a lease counts as expired only once its
+ * record has not changed for its whole duration since this replica first saw it, so clock skew between
+ * replicas does not matter.
+ */
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { Logger } from 'pino';
+import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.js';
+
+export interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number;
+}
+
+export type Lease = KubeObject & { spec?: LeaseSpec };
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  /** Unique per replica: what the Lease names as its holder. */
+  identity: string;
+  /** How long followers wait after the last renewal they saw before taking over. */
+  leaseDurationMs: number;
+  /** The leader gives up when it could not renew for this long (shorter than the lease duration). */
+  renewDeadlineMs: number;
+  /** How often the leader renews and followers look at the lease. */
+  retryPeriodMs: number;
+}
+
+export interface LeadershipCallbacks {
+  onStartedLeading(): void;
+  /** Leadership was lost without this replica asking (failed renewals, or the lease taken). */
+  onLostLeadership(reason: string): void;
+}
+
+export type LeaseDecision =
+  | { action: 'create' }
+  | { action: 'renew' }
+  | { action: 'acquire'; reason: 'released' | 'expired' }
+  | { action: 'follow'; holder: string; expiresInMs: number };
+
+/**
+ * What a replica should do with the lease it just read. `unchangedSince` is when this replica first
+ * saw the lease's current record; `now` is on the same (local) clock.
+ */
+export function decideLease(lease: Lease | undefined, identity: string, now: number, unchangedSince: number, defaultDurationMs: number): LeaseDecision {
+  if (!lease) return { action: 'create' };
+  const holder = lease.spec?.holderIdentity ?? '';
+  if (holder === identity) return { action: 'renew' };
+  if (holder === '') return { action: 'acquire', reason: 'released' };
+  const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000 || defaultDurationMs;
+  const expiresInMs = unchangedSince + durationMs - now;
+  return expiresInMs <= 0 ? { action: 'acquire', reason: 'expired' } : { action: 'follow', holder, expiresInMs };
+}
+
+/** The spec this replica writes when it acquires or renews. */
+export function leaseSpecFor(previous: LeaseSpec | undefined, identity: string, durationMs: number, now: Date): LeaseSpec {
+  const renewing = previous?.holderIdentity === identity;
+  return {
+    holderIdentity: identity,
+    leaseDurationSeconds: Math.ceil(durationMs / 1000),
+    acquireTime: renewing && previous?.acquireTime ? previous.acquireTime : microTime(now),
+    renewTime: microTime(now),
+    leaseTransitions: (previous?.leaseTransitions ?? 0) + (renewing || !previous ? 0 : 1),
+  };
+}
+
+/** Lease times are MicroTime: RFC 3339 with exactly six fractional digits. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class LeaderElector {
+  private readonly collection: string;
+  private readonly path: string;
+  private observed?: { record: string; since: number };
+  private lastWritten?: Lease;
+  private leading = false;
+  private stopped = false;
+  private loopTimer?: NodeJS.Timeout;
+  private deadlineTimer?: NodeJS.Timeout;
+  private attempt?: Promise<void>;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: LeaderElectionOptions,
+    private readonly callbacks: LeadershipCallbacks,
+    private readonly log: Logger,
+  ) {
+    this.collection = `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`;
+    this.path = `${this.collection}/${options.name}`;
+    this.log = log.child({ lease: `${options.namespace}/${options.name}`, identity: options.identity });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops acquiring and renewing; resolves once an attempt in progress has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.loopTimer);
+    clearTimeout(this.deadlineTimer);
+    await this.attempt;
+  }
+
+  /** Hands the lease over at once: an empty holder lets a follower acquire on its next look. */
+  async release(): Promise<void> {
+    if (!this.leading || !this.lastWritten) return;
+    this.leading = false;
+    const released: Lease = {
+      ...this.lastWritten,
+      spec: { ...this.lastWritten.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+    };
+    try {
+      await this.call('PUT', this.path, released);
+      this.log.info('lease released');
+    } catch (error) {
+      // A 409 means another replica already took the lease over: nothing left to hand over.
+      if (!isConflict(error)) this.log.warn({ err: (error as Error).message }, 'could not release the lease; followers take over once it expires');
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.loopTimer = setTimeout(() => {
+      this.attempt = this.tryAcquireOrRenew().finally(() => {
+        this.attempt = undefined;
+        this.schedule(this.options.retryPeriodMs);
+      });
+    }, delayMs);
+  }
+
+  private async tryAcquireOrRenew(): Promise<void> {
+    let lease: Lease | undefined;
+    try {
+      lease = await this.call('GET', this.path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'could not read the lease');
+      return;
+    }
+    if (this.stopped) return;
+    const now = Date.now();
+    this.observe(lease, now);
+    const decision = decideLease(lease, this.options.identity, now, this.observed!.since, this.options.leaseDurationMs);
+    if (decision.action === 'follow') {
+      if (this.leading) this.lose(`lease taken over by ${decision.holder}`);
+      return;
+    }
+    const written: Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: lease?.metadata ?? { name: this.options.name, namespace: this.options.namespace },
+      spec: leaseSpecFor(lease?.spec, this.options.identity, this.options.leaseDurationMs, new Date(now)),
+    };
+    try {
+      this.lastWritten = lease ? await this.call('PUT', this.path, written) : await this.call('POST', this.collection, written);
+    } catch (error) {
+      // 409: another replica wrote the lease since it was read; the next look decides again.
+      if (!isConflict(error)) this.log.warn({ err: (error as Error).message, reason: decision.action }, 'could not write the lease');
+      return;
+    }
+    this.armDeadline();
+    if (!this.leading && !this.stopped) {
+      this.leading = true;
+      this.log.info({ reason: decision.action === 'acquire' ? decision.reason : decision.action }, 'became leader');
+      this.callbacks.onStartedLeading();
+    }
+  }
+
+  /** Remembers when the lease's record last changed, by this replica's clock. */
+  private observe(lease: Lease | undefined, now: number): void {
+    const record = JSON.stringify(lease?.spec ?? null);
+    if (this.observed?.record === record) return;
+    const holder = lease?.spec?.holderIdentity;
+    const previousHolder = this.observed ? (JSON.parse(this.observed.record) as LeaseSpec | null)?.holderIdentity : undefined;
+    if (holder && holder !== this.options.identity && holder !== previousHolder) this.log.info({ holder }, 'lease held by another replica; following');
+    this.observed = { record, since: now };
+  }
+
+  /** A leader that cannot renew within the deadline must stop before followers consider the lease expired. */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => this.lose(`no renewal for ${this.options.renewDeadlineMs} ms`), this.options.renewDeadlineMs);
+  }
+
+  private lose(reason: string): void {
+    if (!this.leading) return;
+    this.leading = false;
+    clearTimeout(this.deadlineTimer);
+    this.log.error({ reason }, 'lost leadership');
+    this.callbacks.onLostLeadership(reason);
+  }
+
+  /**
+   * One API call on the lease, bounded by the renew deadline so a hung connection cannot keep a
+   * leader waiting. Untraced: renewals every few seconds would drown the traces that matter.
+   */
+  private call(method: 'GET' | 'POST' | 'PUT', path: string, body?: Lease): Promise<Lease> {
+    const signal = AbortSignal.timeout(this.options.renewDeadlineMs);
+    return context.with(suppressTracing(context.active()), () => this.client.request<Lease>(method, path, { body, signal }));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs a set of controllers in one process: shared informers, health and metrics endpoints, leader
+ * election, and an orderly shutdown (stop taking work, finish what is in flight, hand the lease over,
+ * stop watches). Followers keep their informer caches warm, so a takeover starts reconciling at once.
+ */
+import { trace } from '@opentelemetry/api';
+import type { Server } from 'node:http';
+import type { Controller, ControllerContext } from './controller.js';
+import { EventRecorder } from './events.js';
+import { startHealthServer } from './health-server.js';
+import { SharedInformers } from './informers.js';
+import type { KubeClient } from './kube-client.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
+import type { Logger } from './logger.js';
+import { OperatorMetrics } from './metrics.js';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  log: Logger;
+  /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
+  healthAddress: { host: string; port: number };
+  /** Run the controllers only while holding this Lease; without it this replica always runs them. */
+  leaderElection?: LeaderElectionOptions;
+  /** Leadership was lost: the process must stop writing at once (it exits and restarts as a follower). */
+  onLostLeadership?: (reason: string) => void;
+}
+
+export class Manager {
+  readonly context: ControllerContext;
+  private readonly controllers: Controller[] = [];
+  private server?: Server;
+  private elector?: LeaderElector;
+  private cachesSynced = false;
+
+  constructor(private readonly options: ManagerOptions) {
+    const metrics = new OperatorMetrics();
+    this.context = {
+      client: options.client,
+      metrics,
+      log: options.log,
+      informers: new SharedInformers(options.client, options.log, metrics),
+      events: new EventRecorder(options.client, options.log),
+      tracer: trace.getTracer('appnetpol'),
+    };
+  }
+
+  add(controller: Controller): void {
+    this.controllers.push(controller);
+  }
+
+  /**
+   * Serves health endpoints at once and syncs informers (ready from then on, leader or not); then
+   * starts every controller, at once or when this replica becomes leader.
+   */
+  async start(): Promise<{ healthPort: number }> {
+    this.server = await startHealthServer(this.options.healthAddress, {
+      registry: this.context.metrics.registry,
+      ready: () => this.cachesSynced && this.context.informers.synced,
+    });
+    const address = this.server.address();
+    const healthPort = typeof address === 'object' && address ? address.port : this.options.healthAddress.port;
+    await this.context.informers.startAll();
+    this.cachesSynced = true;
+    const { leaderElection, onLostLeadership } = this.options;
+    if (!leaderElection) {
+      this.startControllers();
+    } else {
+      this.elector = new LeaderElector(
+        this.options.client,
+        leaderElection,
+        {
+          onStartedLeading: () => this.startControllers(),
+          onLostLeadership: (reason) => {
+            this.context.metrics.leader.set(0);
+            onLostLeadership?.(reason);
+          },
+        },
+        this.options.log,
+      );
+      this.elector.start();
+      this.options.log.info({ healthPort, lease: `${leaderElection.namespace}/${leaderElection.name}` }, 'caches synced; waiting to become leader');
+    }
+    return { healthPort };
+  }
+
+  private startControllers(): void {
+    for (const controller of this.controllers) controller.start();
+    this.context.metrics.leader.set(1);
+    this.options.log.info({ controllers: this.controllers.map((c) => c.name) }, 'caches synced; controllers running');
+  }
+
+  async stop(): Promise<void> {
+    await this.elector?.stop();
+    await Promise.all(this.controllers.map((c) => c.stop()));
+    this.context.metrics.leader.set(0);
+    // Only after the last in-flight reconcile: the next leader must not overlap with this one.
+    await this.elector?.release();
+    await this.context.informers.stopAll();
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { WorkQueue } from '../../../src/runtime/workqueue.js';
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('WorkQueue', () => {
+  it('processes a key added several times while queued once', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const seen: string[] = [];
+    queue.add('a');
+    queue.add('a');
+    queue.add('b');
+    queue.start(async (key) => void seen.push(key));
+    await tick(10);
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('runs a key again when it is added while being processed, never twice at once', async () => {
+    const queue = new WorkQueue({ concurrency: 4 });
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    queue.start(async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      runs++;
+      if (runs === 1) queue.add('k');
+      await tick(5);
+      running--;
+    });
+    queue.add('k');
+    await tick(40);
+    expect(runs).toBe(2);
+    expect(maxRunning).toBe(1);
+  });
+
+  it('bounds concurrency', async () => {
+    const queue = new WorkQueue({ concurrency: 2 });
+    let running = 0;
+    let maxRunning = 0;
+    queue.start(async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await tick(5);
+      running--;
+    });
+    for (let i = 0; i < 10; i++) queue.add(`k${i}`);
+    await tick(60);
+    expect(maxRunning).toBe(2);
+  });
+
+  it('retries a failing key with growing backoff, and forgets failures after a success', async () => {
+    const queue = new WorkQueue({ concurrency: 1, baseBackoffMs: 10, maxBackoffMs: 1000 });
+    const times: number[] = [];
+    queue.start(async () => {
+      times.push(Date.now());
+      if (times.length < 4) throw new Error('boom');
+    });
+    queue.add('k');
+    await tick(200);
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(9);
+    expect(gaps[1]).toBeGreaterThanOrEqual(19);
+    expect(gaps[2]).toBeGreaterThanOrEqual(39);
+  });
+
+  it('finishes in-flight work on shutdown and takes no more', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const done: string[] = [];
+    queue.start(async (key) => {
+      await tick(20);
+      done.push(key);
+    });
+    queue.add('first');
+    queue.add('second');
+    await tick(1);
+    await queue.shutdown();
+    queue.add('third');
+    await tick(30);
+    expect(done).toEqual(['first']);
+  });
+});
