@@ -1,0 +1,145 @@
+/**
+ * AppNetworkPolicy controller: gathers the policy and cluster facts, asks the pure planner for the
+ * desired NetworkPolicy and conditions, writes what differs and reports status.
+ */
+import { validateAppNetworkPolicy } from '../api/validate.js';
+import { API_VERSION, KIND, PLURAL, POLICIES_PATH, type AppNetworkPolicy, type Condition } from '../api/types.js';
+import type { EntityConfig } from '../config/entities.js';
+import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
+import { condition, mergeConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
+import { withMeshConditions } from '../planner/mesh-conditions.js';
+import type { ControllerContext } from '../runtime/controller.js';
+import type { Informer } from '../runtime/informer.js';
+import { isNotFound, type KubeObject } from '../runtime/kube-client.js';
+import type { Logger } from '../runtime/logger.js';
+import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
+import { FactsSource, type FactChange } from './facts.js';
+import type { MeshStatusBoard } from './mesh-status.js';
+import { controllerOwnerName, managedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
+import { ReferenceIndex } from './reference-index.js';
+
+const NAME = 'appnetworkpolicy';
+
+export interface AppNetworkPolicyControllerOptions extends QueueControllerOptions {
+  entities: EntityConfig;
+  /** What the mesh controller publishes; Programmed, ResolvedRefs and Enforced then cover mesh output. */
+  mesh?: MeshStatusBoard;
+}
+
+export class AppNetworkPolicyController extends QueueController {
+  private readonly policies: Informer<AppNetworkPolicy & KubeObject>;
+  private readonly networkPolicies: Informer<KubeObject>;
+  private readonly facts: FactsSource;
+  private readonly refs = new ReferenceIndex();
+
+  constructor(
+    ctx: ControllerContext,
+    private readonly options: AppNetworkPolicyControllerOptions,
+  ) {
+    super(NAME, ctx, options);
+    this.policies = ctx.informers.for({ resource: PLURAL, path: POLICIES_PATH });
+    ctx.metrics.countManagedObjects(KIND, () => this.policies.list().length);
+    this.networkPolicies = managedNetworkPolicies(ctx);
+    this.facts = FactsSource.for(ctx.informers);
+
+    const onPolicy = (p: AppNetworkPolicy & KubeObject) => {
+      this.refs.set(keyOf(p), referencesOf(p));
+      this.queue.add(keyOf(p));
+    };
+    this.policies.on({ add: onPolicy, update: onPolicy, delete: (p) => this.refs.delete(keyOf(p)) });
+    const onGenerated = (np: KubeObject) => {
+      const owner = controllerOwnerName(np, KIND);
+      if (owner) this.queue.add(`${np.metadata!.namespace}/${owner}`);
+    };
+    this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGenerated });
+    this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
+    options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
+  }
+
+  protected allKeys(): string[] {
+    return this.policies.list().map(keyOf);
+  }
+
+  protected describeKey(key: string): Record<string, string> {
+    const [namespace, name] = key.split('/');
+    return { namespace, name };
+  }
+
+  private keysAffectedBy(change: FactChange): string[] {
+    switch (change.kind) {
+      case 'namespace':
+        return this.refs.keysFor(`space:${change.name}`);
+      case 'app':
+        return this.refs.keysFor(`app:${change.namespace}/${change.name}`);
+      case 'apiserver':
+        return this.refs.keysFor('entity:kube-apiserver');
+      case 'everything':
+        return this.allKeys();
+    }
+  }
+
+  protected async reconcile(key: string, log: Logger): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const cached = this.policies.get(name, namespace);
+    if (!cached || cached.metadata.deletionTimestamp) return; // Owner references let the garbage collector clean up.
+    // List items may lack apiVersion and kind; Events and owner references need them.
+    const policy = { ...cached, apiVersion: API_VERSION, kind: KIND } as AppNetworkPolicy & KubeObject;
+    const generation = policy.metadata.generation;
+    const schemaErrors = validateAppNetworkPolicy(policy).map((issue) => `${issue.path}: ${issue.message}`);
+    const plan = planAppNetworkPolicy({ policy, facts: this.facts.current(), entities: this.options.entities, schemaErrors });
+    let programmed: Condition;
+    let failure: unknown;
+    if (!plan.networkPolicy) {
+      const accepted = plan.conditions.find((c) => c.type === 'Accepted');
+      programmed = condition('Programmed', 'False', accepted?.reason ?? Reason.InvalidSpec, 'nothing was written for this generation; objects generated from the last accepted generation stay in force', generation);
+    } else {
+      const npName = plan.networkPolicy.metadata.name;
+      try {
+        const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, plan.networkPolicy as unknown as KubeObject, log);
+        programmed =
+          written.outcome === 'conflict'
+            ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)
+            : condition('Programmed', 'True', Reason.Programmed, `NetworkPolicy ${npName} is current`, generation);
+      } catch (error) {
+        failure = error;
+        programmed = condition('Programmed', 'False', Reason.ApplyFailed, `writing NetworkPolicy ${npName}: ${(error as Error).message}`, generation);
+      }
+    }
+    const conditions = withMeshConditions([...plan.conditions, programmed], generation, this.options.mesh?.view(key));
+    // Undefined: the mesh controller has not handled this generation yet; it requeues the policy when it has.
+    if (conditions) await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation)]);
+    for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);
+    if (programmed.status === 'False' && plan.networkPolicy) await this.ctx.events.record(policy, 'Warning', programmed.reason, programmed.message);
+    if (failure) throw failure;
+  }
+
+  private async writeStatus(policy: AppNetworkPolicy & KubeObject, conditions: Condition[]): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const status = { observedGeneration: policy.metadata.generation, conditions: mergeConditions(policy.status?.conditions, conditions, now) };
+    if (!statusNeedsUpdate(policy.status, status)) return;
+    const path = `/apis/${API_VERSION}/namespaces/${policy.metadata.namespace}/${PLURAL}/${policy.metadata.name}/status`;
+    try {
+      await this.ctx.client.mergePatch(path, { status });
+      this.ctx.metrics.apiRequests.inc({ kind: KIND, verb: 'patch-status' });
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // Deleted meanwhile: nothing to report on.
+    }
+  }
+}
+
+function keyOf(policy: KubeObject): string {
+  return `${policy.metadata!.namespace}/${policy.metadata!.name}`;
+}
+
+/** The facts a policy depends on, as reference keys: its namespace, its peers' Spaces and apps, entities. */
+function referencesOf(policy: AppNetworkPolicy): string[] {
+  const ns = policy.metadata.namespace!;
+  const refs = [`space:${ns}`];
+  if (policy.spec?.app) refs.push(`app:${ns}/${policy.spec.app}`);
+  const peers = [...(policy.spec?.ingress ?? []).flatMap((r) => r.from ?? []), ...(policy.spec?.egress ?? []).flatMap((r) => r.to ?? [])];
+  for (const peer of peers) {
+    if (peer.app) refs.push(`app:${peer.space ?? ns}/${peer.app}`, `space:${peer.space ?? ns}`);
+    if (peer.entity) refs.push(`entity:${peer.entity}`);
+  }
+  return refs;
+}
