@@ -1,0 +1,96 @@
+/**
+ * Who is calling and what they may do: the bearer token is checked with a TokenReview; rights come
+ * from SubjectAccessReviews on creating AppNetworkPolicies, so RBAC is the only policy there is. "admin"
+ * may create them in every namespace, "write" in the namespaces of the apps concerned. Answers are
+ * cached briefly (like the API server's own webhook authenticator) so list traffic costs no API calls.
+ */
+import { createHash } from 'node:crypto';
+import { GROUP, PLURAL } from '../api/types.js';
+import type { KubeClient, KubeObject } from '../runtime/kube-client.js';
+import type { Logger } from '../runtime/logger.js';
+import { CfError, MESSAGES, unauthenticated } from './errors.js';
+import { TtlCache } from './ttl-cache.js';
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+interface TokenReview extends KubeObject {
+  status?: { authenticated?: boolean; user?: UserInfo; error?: string };
+}
+
+interface SubjectAccessReview extends KubeObject {
+  status?: { allowed?: boolean };
+}
+
+const CACHE_TTL_MS = 10_000;
+
+/** The token of an `Authorization` header (`Bearer x` or `bearer x`); anything else fails verification. */
+export function bearerToken(header: string | undefined): string {
+  if (!header) throw unauthenticated(MESSAGES.missingAuthorization);
+  const match = /^[Bb]earer (.+)$/.exec(header);
+  if (!match) throw unauthenticated(MESSAGES.tokenNotVerified);
+  return match[1];
+}
+
+export class Authorizer {
+  private readonly users = new TtlCache<UserInfo>(CACHE_TTL_MS);
+  private readonly decisions = new TtlCache<boolean>(CACHE_TTL_MS);
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly log: Logger,
+  ) {}
+
+  async authenticate(header: string | undefined): Promise<UserInfo> {
+    const token = bearerToken(header);
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = this.users.get(key);
+    if (cached) return cached;
+    const review = await this.client
+      .create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })
+      .catch((error: Error) => {
+        this.log.error({ err: error.message }, 'TokenReview failed');
+        throw new CfError(500, MESSAGES.tokenReviewFailed);
+      });
+    if (!review.status?.authenticated || !review.status.user?.username) throw unauthenticated(MESSAGES.tokenNotVerified);
+    this.users.set(key, review.status.user);
+    return review.status.user;
+  }
+
+  /** May create AppNetworkPolicies in every namespace. */
+  isAdmin(user: UserInfo): Promise<boolean> {
+    return this.mayCreate(user, '');
+  }
+
+  /** May create AppNetworkPolicies in this namespace. */
+  mayWrite(user: UserInfo, namespace: string): Promise<boolean> {
+    return this.mayCreate(user, namespace);
+  }
+
+  /** Whether the caller may write in at least one of these namespaces (the "network.write" scope). */
+  async mayWriteAny(user: UserInfo, namespaces: readonly string[]): Promise<boolean> {
+    for (const namespace of namespaces) if (await this.mayWrite(user, namespace)) return true;
+    return false;
+  }
+
+  private mayCreate(user: UserInfo, namespace: string): Promise<boolean> {
+    const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, namespace]);
+    return this.decisions.through(key, async () => {
+      const review = await this.client
+        .create<SubjectAccessReview>('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: 'create', group: GROUP, resource: PLURAL, namespace } },
+        })
+        .catch((error: Error) => {
+          this.log.error({ err: error.message }, 'SubjectAccessReview failed');
+          throw new CfError(500, MESSAGES.readFailed);
+        });
+      return review.status?.allowed === true;
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Configuration of `appnetpol cf-api`: defaults, then a YAML/JSON file, then flags (which commander
+ * fills from APPNETPOL_CF_API_* environment variables), validated with ajv before the cluster is touched.
+ */
+import { Ajv } from 'ajv';
+import { ConfigError, formatErrors, readConfigFile } from '../config/operator-config.js';
+import type { GuidSource } from './directory.js';
+
+export interface CfApiConfig {
+  /** host:port the API listens on. */
+  listenAddress: string;
+  /** Most policies one source app may have, for callers who are not admins. */
+  quota: number;
+  /** Policies of vanished apps are deleted this often. */
+  cleanupIntervalMinutes: number;
+  /** Pod label holding the app GUID; empty means the Kf App's metadata.uid. */
+  appGuidLabel: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export const DEFAULT_CF_API_CONFIG: CfApiConfig = {
+  listenAddress: '0.0.0.0:4002',
+  quota: 150,
+  cleanupIntervalMinutes: 60,
+  appGuidLabel: '',
+  logLevel: 'info',
+};
+
+const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+
+export const CF_API_CONFIG_SCHEMA = {
+  type: 'object',
+  properties: {
+    listenAddress: { type: 'string', pattern: '^[^:]*:[0-9]{1,5}$' },
+    quota: { type: 'integer', minimum: 1 },
+    cleanupIntervalMinutes: { type: 'integer', minimum: 1 },
+    appGuidLabel: { anyOf: [{ const: '' }, { type: 'string', pattern: LABEL_KEY, maxLength: 317 }] },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] },
+  },
+  additionalProperties: false,
+} as const;
+
+const validate = new Ajv({ allErrors: true }).compile(CF_API_CONFIG_SCHEMA);
+
+const INTEGER_KEYS: readonly string[] = ['quota', 'cleanupIntervalMinutes'];
+
+export function loadCfApiConfig(sources: { file?: string; flags?: Partial<Record<keyof CfApiConfig, string | undefined>> }): CfApiConfig {
+  const fromFile = sources.file ? readConfigFile(sources.file) : {};
+  const fromFlags = Object.fromEntries(
+    Object.entries(sources.flags ?? {})
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, INTEGER_KEYS.includes(key) && /^-?\d+$/.test(value!) ? Number(value) : value]),
+  );
+  const merged = { ...fromFile, ...fromFlags };
+  if (!validate(merged)) throw new ConfigError(`invalid configuration: ${formatErrors(validate.errors ?? [])}`);
+  return { ...DEFAULT_CF_API_CONFIG, ...(merged as Partial<CfApiConfig>) };
+}
+
+export function guidSourceOf(config: CfApiConfig): GuidSource {
+  return config.appGuidLabel ? { kind: 'pod-label', label: config.appGuidLabel } : { kind: 'kf-app-uid' };
+}

@@ -1,0 +1,153 @@
+/**
+ * Every policy stored in the cf-api's AppNetworkPolicies, kept current from their informer (and from
+ * this process's own writes, so a client reads what it has just written). A policy is listed while
+ * either of its halves exists: a half left behind by a failed request stays visible and deletable.
+ */
+import type { AppNetworkPolicy } from '../api/types.js';
+import type { Informer } from '../runtime/informer.js';
+import type { KubeObject } from '../runtime/kube-client.js';
+import { policyKey, policyOfRuleName, type CfPolicy } from './policy.js';
+
+export type Direction = 'egress' | 'ingress';
+
+export interface AppLocation {
+  namespace: string;
+  name: string;
+}
+
+export interface StoredPolicy extends CfPolicy {
+  sourceApp: AppLocation;
+  destinationApp: AppLocation;
+  /** `<namespace>/<object>/<direction>` of each half that exists. */
+  halves: Set<string>;
+}
+
+interface Contribution {
+  resourceVersion: string;
+  keys: string[];
+}
+
+export function halfKey(namespace: string, objectName: string, direction: Direction): string {
+  return `${namespace}/${objectName}/${direction}`;
+}
+
+export class PolicyIndex {
+  private readonly policies = new Map<string, StoredPolicy>();
+  private readonly bySource = new Map<string, Set<StoredPolicy>>();
+  private readonly byDestination = new Map<string, Set<StoredPolicy>>();
+  /** Per object: what it contributes and the version that was read; deleted objects keep their last version. */
+  private readonly objects = new Map<string, Contribution>();
+
+  constructor(informer?: Informer<KubeObject>) {
+    informer?.on({ add: (o) => this.observe(o), update: (o) => this.observe(o), delete: (o) => this.forget(o) });
+  }
+
+  get size(): number {
+    return this.policies.size;
+  }
+
+  get(policy: CfPolicy): StoredPolicy | undefined {
+    return this.policies.get(policyKey(policy));
+  }
+
+  all(): IterableIterator<StoredPolicy> {
+    return this.policies.values();
+  }
+
+  withSource(guid: string): StoredPolicy[] {
+    return this.lookup(this.bySource, guid);
+  }
+
+  withDestination(guid: string): StoredPolicy[] {
+    return this.lookup(this.byDestination, guid);
+  }
+
+  /** GUIDs of every app that takes part in a policy. */
+  guids(): Set<string> {
+    return new Set([...this.bySource.keys(), ...this.byDestination.keys()]);
+  }
+
+  /** Takes in an object's current content, unless an equal or newer version was seen already. */
+  observe(obj: KubeObject): void {
+    const key = objectKey(obj);
+    if (!this.isNewer(key, obj)) return;
+    this.withdraw(key);
+    const policy = obj as unknown as AppNetworkPolicy;
+    const own = { namespace: policy.metadata.namespace ?? '', name: policy.spec?.app ?? '' };
+    const keys: string[] = [];
+    for (const rule of policy.spec?.egress ?? []) {
+      const peer = rule.to?.[0];
+      if (peer?.app) keys.push(...this.addHalf(rule.name, own, { namespace: peer.space ?? own.namespace, name: peer.app }, halfKey(own.namespace, policy.metadata.name, 'egress')));
+    }
+    for (const rule of policy.spec?.ingress ?? []) {
+      const peer = rule.from?.[0];
+      if (peer?.app) keys.push(...this.addHalf(rule.name, { namespace: peer.space ?? own.namespace, name: peer.app }, own, halfKey(own.namespace, policy.metadata.name, 'ingress')));
+    }
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys });
+  }
+
+  /** The object is gone (as of its resource version, when known). */
+  forget(obj: KubeObject): void {
+    const key = objectKey(obj);
+    if (!this.isNewer(key, obj)) return;
+    this.withdraw(key);
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys: [] });
+  }
+
+  private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, half: string): string[] {
+    const identity = name === undefined ? undefined : policyOfRuleName(name);
+    if (!identity) return [];
+    const key = policyKey(identity);
+    let stored = this.policies.get(key);
+    if (!stored) {
+      stored = { ...identity, sourceApp, destinationApp, halves: new Set() };
+      this.policies.set(key, stored);
+      addTo(this.bySource, identity.source, stored);
+      addTo(this.byDestination, identity.destination, stored);
+    }
+    stored.halves.add(half);
+    return [`${key}|${half}`];
+  }
+
+  private withdraw(objectKeyValue: string): void {
+    for (const entry of this.objects.get(objectKeyValue)?.keys ?? []) {
+      const [key, half] = entry.split('|');
+      const stored = this.policies.get(key);
+      if (!stored) continue;
+      stored.halves.delete(half);
+      if (stored.halves.size > 0) continue;
+      this.policies.delete(key);
+      removeFrom(this.bySource, stored.source, stored);
+      removeFrom(this.byDestination, stored.destination, stored);
+    }
+  }
+
+  /** Resource versions are opaque, but etcd's are increasing integers: skip what is older than what we hold. */
+  private isNewer(key: string, obj: KubeObject): boolean {
+    const held = this.objects.get(key)?.resourceVersion;
+    const seen = obj.metadata?.resourceVersion;
+    if (!held || !seen || !/^\d+$/.test(held) || !/^\d+$/.test(seen)) return true;
+    return BigInt(seen) >= BigInt(held);
+  }
+
+  private lookup(map: Map<string, Set<StoredPolicy>>, guid: string): StoredPolicy[] {
+    return [...(map.get(guid) ?? [])];
+  }
+}
+
+function objectKey(obj: KubeObject): string {
+  return `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+}
+
+function addTo(map: Map<string, Set<StoredPolicy>>, guid: string, policy: StoredPolicy): void {
+  let policies = map.get(guid);
+  if (!policies) map.set(guid, (policies = new Set()));
+  policies.add(policy);
+}
+
+function removeFrom(map: Map<string, Set<StoredPolicy>>, guid: string, policy: StoredPolicy): void {
+  const policies = map.get(guid);
+  if (!policies) return;
+  policies.delete(policy);
+  if (policies.size === 0) map.delete(guid);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { PolicyIndex } from '../../../src/cfapi/policy-index.js';
+import { halvesOf } from '../../../src/cfapi/storage.js';
+import type { KubeObject } from '../../../src/runtime/kube-client.js';
+import type { CfPolicy } from '../../../src/cfapi/policy.js';
+
+const web = { namespace: 'ns1', name: 'web' };
+const db = { namespace: 'ns2', name: 'db' };
+const p: CfPolicy = { source: 'g-web', destination: 'g-db', protocol: 'tcp', start: 5432, end: 5440 };
+
+/** The object the store would write for `app` holding these halves. */
+function objectOf(app: { namespace: string; name: string }, resourceVersion: string, policies: CfPolicy[]): KubeObject {
+  const halves = policies.flatMap((policy) => halvesOf(policy, web, db)).filter((h) => h.app === app);
+  return {
+    metadata: { name: `cf-${app.name}`, namespace: app.namespace, resourceVersion },
+    spec: { app: app.name, egress: halves.filter((h) => h.direction === 'egress').map((h) => h.rule), ingress: halves.filter((h) => h.direction === 'ingress').map((h) => h.rule) },
+  };
+}
+
+describe('halvesOf', () => {
+  it('writes an egress rule into the source and an ingress rule into the destination, named alike', () => {
+    expect(halvesOf(p, web, db)).toEqual([
+      { app: web, direction: 'egress', rule: { name: 'g-web.g-db.tcp.5432.5440', to: [{ app: 'db', space: 'ns2' }], ports: [{ protocol: 'TCP', port: 5432, endPort: 5440 }] } },
+      { app: db, direction: 'ingress', rule: { name: 'g-web.g-db.tcp.5432.5440', from: [{ app: 'web', space: 'ns1' }], ports: [{ protocol: 'TCP', port: 5432, endPort: 5440 }] } },
+    ]);
+    expect(halvesOf({ ...p, protocol: 'udp', end: 5432 }, web, db)[0].rule.ports).toEqual([{ protocol: 'UDP', port: 5432 }]);
+  });
+});
+
+describe('PolicyIndex', () => {
+  it('lists a policy while either half exists, with both apps located', () => {
+    const index = new PolicyIndex();
+    index.observe(objectOf(web, '10', [p]));
+    expect(index.get(p)).toMatchObject({ ...p, sourceApp: web, destinationApp: db });
+    expect(index.get(p)!.halves.size).toBe(1);
+    index.observe(objectOf(db, '11', [p]));
+    expect(index.get(p)!.halves.size).toBe(2);
+    index.forget(objectOf(web, '12', []));
+    expect(index.withSource('g-web')).toHaveLength(1);
+    index.forget(objectOf(db, '13', []));
+    expect(index.get(p)).toBeUndefined();
+    expect(index.withSource('g-web')).toEqual([]);
+    expect(index.guids()).toEqual(new Set());
+  });
+
+  it('ignores versions older than the one it holds (own writes arrive before their watch events)', () => {
+    const index = new PolicyIndex();
+    index.observe(objectOf(web, '20', [p]));
+    index.observe(objectOf(web, '19', []));
+    expect(index.get(p)).toBeDefined();
+    index.forget(objectOf(web, '21', []));
+    index.observe(objectOf(web, '20', [p]));
+    expect(index.get(p)).toBeUndefined();
+  });
+
+  it('skips rules it did not write', () => {
+    const index = new PolicyIndex();
+    index.observe({ metadata: { name: 'cf-web', namespace: 'ns1', resourceVersion: '1' }, spec: { app: 'web', egress: [{ name: 'by-hand', to: [{ app: 'db' }] }, { to: [{ app: 'db' }] }] } });
+    expect(index.size).toBe(0);
+  });
+});
