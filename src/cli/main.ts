@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/** The appnetpol command line: one binary for the controller, the offline tools and (later) the CF API. */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../config/operator-config.js';
+import { formatLintResult, lintManifests } from './lint.js';
+import { renderManifests } from './render.js';
+import { validateAppNetworkPolicy } from '../api/validate.js';
+
+const EXIT_USAGE = 2;
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  config?: string;
+  concurrency?: string;
+  resyncSeconds?: string;
+  healthAddress?: string;
+  logLevel?: string;
+  leaderElect?: string | boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionName?: string;
+  leaseDurationSeconds?: string;
+  renewDeadlineSeconds?: string;
+  retryPeriodSeconds?: string;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('appnetpol')
+    .description('Turns Kf / Cloud Foundry app network intent into Kubernetes NetworkPolicies and status')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('controller')
+    .description('run the controllers against the cluster of the kubeconfig (or in-cluster)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--config <path>', 'YAML or JSON configuration file')
+    .addOption(new Option('--concurrency <n>', 'parallel reconciles per controller').env('APPNETPOL_CONCURRENCY'))
+    .addOption(new Option('--resync-seconds <n>', 'reconcile everything again this often').env('APPNETPOL_RESYNC_SECONDS'))
+    .addOption(new Option('--health-address <host:port>', 'where /healthz, /readyz and /metrics listen').env('APPNETPOL_HEALTH_ADDRESS'))
+    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').env('APPNETPOL_LOG_LEVEL'))
+    .addOption(new Option('--leader-elect [enabled]', 'reconcile only while holding the leader Lease (true or false; default true)').env('APPNETPOL_LEADER_ELECT'))
+    .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE, else default)').env('APPNETPOL_LEADER_ELECTION_NAMESPACE'))
+    .addOption(new Option('--leader-election-name <name>', 'name of the Lease (default appnetpol-controller)').env('APPNETPOL_LEADER_ELECTION_NAME'))
+    .addOption(new Option('--lease-duration-seconds <n>', 'how long followers wait for a silent leader (default 15)').env('APPNETPOL_LEASE_DURATION_SECONDS'))
+    .addOption(new Option('--renew-deadline-seconds <n>', 'a leader that cannot renew for this long exits (default 10)').env('APPNETPOL_RENEW_DEADLINE_SECONDS'))
+    .addOption(new Option('--retry-period-seconds <n>', 'how often the lease is renewed or looked at (default 2)').env('APPNETPOL_RETRY_PERIOD_SECONDS'))
+    .action(async (options: ControllerFlags) => {
+      const config = loadConfig({
+        file: options.config,
+        flags: {
+          concurrency: options.concurrency,
+          resyncSeconds: options.resyncSeconds,
+          healthAddress: options.healthAddress,
+          logLevel: options.logLevel,
+          // A bare --leader-elect arrives as true.
+          leaderElect: options.leaderElect === undefined ? undefined : String(options.leaderElect),
+          leaderElectionNamespace: options.leaderElectionNamespace,
+          leaderElectionName: options.leaderElectionName,
+          leaseDurationSeconds: options.leaseDurationSeconds,
+          renewDeadlineSeconds: options.renewDeadlineSeconds,
+          retryPeriodSeconds: options.retryPeriodSeconds,
+        },
+      });
+      // Loaded only here, so the offline commands start without the controller stack.
+      const { runController } = await import('./controller.js');
+      await runController(config, options.kubeconfig);
+    });
+
+  program
+    .command('cf-api')
+    .description('serve the Cloud Foundry Network Policy API, storing policies as AppNetworkPolicies')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--config <path>', 'YAML or JSON configuration file')
+    .addOption(new Option('--listen-address <host:port>', 'where the API listens').env('APPNETPOL_CF_API_LISTEN_ADDRESS'))
+    .addOption(new Option('--quota <n>', 'most policies per source app for non-admin callers').env('APPNETPOL_CF_API_QUOTA'))
+    .addOption(new Option('--cleanup-interval-minutes <n>', 'delete policies of vanished apps this often').env('APPNETPOL_CF_API_CLEANUP_INTERVAL_MINUTES'))
+    .addOption(new Option('--app-guid-label <key>', "pod label holding the app GUID (default: the Kf App's metadata.uid)").env('APPNETPOL_CF_API_APP_GUID_LABEL'))
+    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').env('APPNETPOL_LOG_LEVEL'))
+    .action(async (options: { kubeconfig?: string; config?: string; listenAddress?: string; quota?: string; cleanupIntervalMinutes?: string; appGuidLabel?: string; logLevel?: string }) => {
+      const { loadCfApiConfig } = await import('../cfapi/config.js');
+      const { kubeconfig, config: file, ...flags } = options;
+      const config = loadCfApiConfig({ file, flags });
+      const { runCfApi } = await import('./cf-api.js');
+      await runCfApi(config, kubeconfig);
+    });
+
+  program
+    .command('render')
+    .description('print the objects that AppNetworkPolicy and Kf Space manifests produce, offline')
+    .argument('<files...>', 'manifest files (- for standard input)')
+    .action((files: string[]) => {
+      for (const file of files) {
+        const result = renderManifests(readInput(file), file, { validate: validateAppNetworkPolicy });
+        process.stdout.write(result.yaml);
+        for (const problem of result.problems) process.stderr.write(`${problem}\n`);
+        if (result.problems.length) process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('lint')
+    .description('validate AppNetworkPolicy manifests offline against the CRD schema and its rules')
+    .argument('<files...>', 'manifest files (- for standard input)')
+    .action((files: string[]) => {
+      let failed = false;
+      for (const file of files) {
+        const result = lintManifests(readInput(file), file);
+        process.stdout.write(formatLintResult(result));
+        failed ||= !result.ok;
+      }
+      if (failed) process.exitCode = 1;
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`appnetpol: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.stderr.write(`appnetpol: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,37 @@
+/**
+ * Installs the RBAC of one ServiceAccount exactly as config/rbac renders it, moved into a test's
+ * namespace: rules untouched; names get a suffix so parallel test files (and the kustomize test's
+ * copies) never meet.
+ */
+import { isNotFound } from '../../src/runtime/kube-client.js';
+import { testCluster } from './cluster.js';
+import { collectionPath, objectPath, renderKustomization, type Manifest } from './kustomize.js';
+
+/** The namespace config/rbac expects the operator's ServiceAccounts in. */
+export const OPERATOR_NAMESPACE = 'appnetpol-system';
+
+export type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+export type Role = Manifest & { rules: Rule[] };
+type Binding = Manifest & { roleRef?: { name: string }; subjects?: { namespace?: string }[] };
+
+/** config/rbac's objects for `serviceAccount` (those named after it), relocated into `namespace`. */
+export function renderRbacFor(serviceAccount: string, namespace: string, suffix: string): Manifest[] {
+  return renderKustomization('config/rbac')
+    .filter((object) => object.metadata.name.startsWith(serviceAccount))
+    .map((original) => {
+      const object = structuredClone(original) as Binding;
+      if (object.metadata.namespace === OPERATOR_NAMESPACE) object.metadata.namespace = namespace;
+      if (object.kind !== 'ServiceAccount') object.metadata.name += `-${suffix}`;
+      if (object.roleRef) object.roleRef.name += `-${suffix}`;
+      for (const subject of object.subjects ?? []) subject.namespace = namespace;
+      return object;
+    });
+}
+
+export async function createAll(objects: Manifest[]): Promise<void> {
+  for (const object of objects) await testCluster().admin.create(collectionPath(object), object);
+}
+
+export async function deleteAll(objects: Manifest[]): Promise<void> {
+  for (const object of objects) await testCluster().admin.delete(objectPath(object)).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+}
