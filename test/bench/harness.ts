@@ -1,0 +1,93 @@
+/** Shared pieces of the benchmarks: a local control plane with the CRDs, bounded concurrency, statistics. */
+import { readFileSync } from 'node:fs';
+import { RequestContext, HttpMethod } from '@kubernetes/client-node';
+import { fetch } from 'undici';
+import { startControlPlane, stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
+import { KubeClient, isConflict } from '../../src/runtime/kube-client.js';
+
+export interface BenchCluster {
+  plane: ControlPlane;
+  admin: KubeClient;
+  stop(): void;
+}
+
+export async function startBenchCluster(): Promise<BenchCluster> {
+  // Spaces, but not Kf Apps: without the Apps CRD app references are not checked, so the policies
+  // are Ready without 10,000 App objects and no AppNotFound Events inflate the writes.
+  const plane = await startControlPlane({ crds: ['config/crd', 'config/crd/kf/spaces.kf.dev.yaml'] });
+  return { plane, admin: KubeClient.fromFile(plane.kubeconfig), stop: () => stopControlPlane(plane) };
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function inPool<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+export async function createNamespaces(admin: KubeClient, names: readonly string[]): Promise<void> {
+  await inPool(names, 16, (name) =>
+    admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((e: unknown) => (isConflict(e) ? undefined : Promise.reject(e))),
+  );
+}
+
+/** Polls `done` every `intervalMs` until it holds; returns the seconds it took since `since`. */
+export async function secondsUntil(since: number, done: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<number> {
+  const deadline = since + timeoutMs;
+  for (;;) {
+    if (await done()) return (Date.now() - since) / 1000;
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Peak resident set size of a process, from the kernel's own high-water mark. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** What the operator writes for its own work; its leader-election Lease renewals are not counted here. */
+const OPERATOR_RESOURCES = new Set(['networkpolicies', 'appnetworkpolicies', 'events', 'sidecars', 'authorizationpolicies', 'peerauthentications']);
+
+/** Mutating requests the API server has served so far to the operator's resources, by verb and resource. */
+export async function apiServerWrites(admin: KubeClient): Promise<Record<string, number>> {
+  const url = `${admin.server}/metrics`;
+  const context = new RequestContext(url, HttpMethod.GET);
+  await admin.config.applySecurityAuthentication(context);
+  const text = await (await fetch(url, { headers: context.getHeaders(), dispatcher: context.getDispatcher() })).text();
+  const writes: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="([A-Z]+)"/.exec(line)?.[1];
+    const resource = /resource="([a-z]+)"/.exec(line)?.[1];
+    if (!verb || !['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].includes(verb) || !resource || !OPERATOR_RESOURCES.has(resource)) continue;
+    const key = `${verb} ${resource}`;
+    writes[key] = (writes[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return writes;
+}
+
+export function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [verb, count] of Object.entries(after)) {
+    const delta = count - (before[verb] ?? 0);
+    if (delta > 0) out[verb] = delta;
+  }
+  return out;
+}

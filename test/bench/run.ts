@@ -1,0 +1,66 @@
+/** One benchmark run at one scale: every scenario in order, on one control plane. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { peakRssMiB, type BenchCluster } from './harness.js';
+import { churnLatency, coldConvergence, idleWrites, spacesToDenyAll, writeCeiling, type ScaleOptions } from './scenarios.js';
+
+export interface BenchPlan extends ScaleOptions {
+  churnRate: number;
+  churnSeconds: number;
+  spaces: number;
+}
+
+export interface BenchResult {
+  policies: number;
+  ceilingSeconds: number;
+  convergenceSeconds: number;
+  ratio: number;
+  idleWrites: Record<string, number>;
+  churn: { p50: number; p99: number; updates: number };
+  peakRssMiB: number;
+  spacesDenyAllSeconds?: number;
+}
+
+export async function runScale(cluster: BenchCluster, plan: BenchPlan, prefix: string): Promise<BenchResult> {
+  const logDir = join(cluster.plane.dir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ceilingSeconds = await writeCeiling(cluster, plan, prefix);
+  const converged = await coldConvergence(cluster, plan, prefix, logDir);
+  try {
+    const idle = await idleWrites(cluster, plan);
+    const churn = await churnLatency(cluster, converged.namespaces, { ...plan, ratePerSecond: plan.churnRate, seconds: plan.churnSeconds });
+    const spacesDenyAllSeconds = plan.spaces > 0 ? await spacesToDenyAll(cluster, plan.spaces, prefix) : undefined;
+    return {
+      policies: plan.policies,
+      ceilingSeconds,
+      convergenceSeconds: converged.seconds,
+      ratio: converged.seconds / ceilingSeconds,
+      idleWrites: idle,
+      churn,
+      peakRssMiB: peakRssMiB(converged.operator.process.pid!),
+      spacesDenyAllSeconds,
+    };
+  } finally {
+    await converged.operator.stop();
+  }
+}
+
+export function formatResults(results: readonly BenchResult[]): string {
+  const rows = results.map((r) =>
+    [
+      r.policies,
+      r.ceilingSeconds.toFixed(1),
+      r.convergenceSeconds.toFixed(1),
+      r.ratio.toFixed(2),
+      Object.keys(r.idleWrites).length ? JSON.stringify(r.idleWrites) : '0',
+      `${r.churn.p50} / ${r.churn.p99} (${r.churn.updates})`,
+      r.peakRssMiB.toFixed(0),
+      r.spacesDenyAllSeconds?.toFixed(1) ?? '—',
+    ].join(' | '),
+  );
+  return [
+    '| policies | ceiling s | operator s | operator/ceiling | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | Spaces → DenyAll s |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row} |`),
+  ].join('\n');
+}

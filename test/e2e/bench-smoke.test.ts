@@ -1,0 +1,32 @@
+/** The benchmark's code at a tiny scale, so `npm run bench` cannot rot between full runs. */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { runScale } from '../bench/run.js';
+import { eventually, testCluster } from '../support/cluster.js';
+
+describe('benchmark smoke run', () => {
+  it('converges, stays idle, follows churn and switches Spaces', async () => {
+    const { plane, admin } = testCluster();
+    const result = await runScale(
+      { plane, admin, stop: () => undefined },
+      { policies: 40, namespaces: 4, concurrency: 4, resyncSeconds: 10, churnRate: 5, churnSeconds: 3, spaces: 5 },
+      'smoke',
+    );
+    expect(result.convergenceSeconds).toBeGreaterThan(0);
+    expect(result.idleWrites).toEqual({});
+    expect(result.churn.updates).toBe(15);
+    expect(result.peakRssMiB).toBeGreaterThan(0);
+    expect(result.spacesDenyAllSeconds).toBeGreaterThan(0);
+  }, 240_000);
+
+  afterAll(async () => {
+    // The other end-to-end files count managed objects cluster-wide: take the smoke run's away.
+    const { admin } = testCluster();
+    for (const space of (await admin.list('/apis/kf.dev/v1alpha1/spaces')).items.filter((s) => s.metadata!.name!.startsWith('smoke-'))) {
+      await admin.delete(`/apis/kf.dev/v1alpha1/spaces/${space.metadata!.name}`);
+    }
+    const smokeNamespaces = async () => (await admin.list('/api/v1/namespaces')).items.filter((n) => n.metadata!.name!.startsWith('smoke-'));
+    for (const ns of await smokeNamespaces()) await admin.delete(`/api/v1/namespaces/${ns.metadata!.name}`);
+    // Gone, not just terminating: later files' operators must not meet namespaces that refuse writes.
+    await eventually(async () => expect(await smokeNamespaces()).toEqual([]), 120_000, 1000);
+  }, 150_000);
+});
