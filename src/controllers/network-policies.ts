@@ -1,9 +1,9 @@
 /** The NetworkPolicies the operator writes, watched through one informer shared by every controller. */
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/types.js';
-import { applyIfChanged, isUpToDate, type ApplyOutcome } from '../runtime/apply.js';
+import { applyIfChanged, createUnlessExists, isUpToDate, type ApplyOutcome } from '../runtime/apply.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer, InformerOptions } from '../runtime/informer.js';
-import { isNotFound, type KubeObject } from '../runtime/kube-client.js';
+import type { KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 
 export const NETWORK_POLICY_API = '/apis/networking.k8s.io/v1';
@@ -55,16 +55,22 @@ export async function writeOwnedNetworkPolicy(
   if (live && isUpToDate(desired, live)) return { outcome: 'unchanged' };
   if (!live) {
     // The cache holds only objects labelled as ours: a same-named object may exist without the label.
-    live = await ctx.client.get<KubeObject>(`${collectionPath}/${name}`).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const found = await createUnlessExists(ctx.client, collectionPath, desired);
+    if ('created' in found) return written(ctx, owner, desired, log, { outcome: 'created', object: found.created });
+    live = found.existing;
   }
   if (live && !ownedBy(live, owner)) {
     return { outcome: 'conflict', message: `NetworkPolicy ${namespace}/${name} already exists and is not managed by this ${owner.kind}; rename or remove it` };
   }
   const result = await applyIfChanged({ client: ctx.client, collectionPath, desired, live });
-  if (result.outcome !== 'unchanged') {
-    ctx.metrics.apiRequests.inc({ kind: 'NetworkPolicy', verb: 'apply' });
-    log.info({ reason: result.outcome, networkPolicy: name }, `NetworkPolicy ${result.outcome}`);
-    if (result.outcome === 'updated') await ctx.events.record(owner, 'Normal', 'Updated', `NetworkPolicy ${namespace}/${name} was brought back to the desired state`);
-  }
+  return result.outcome === 'unchanged' ? result : written(ctx, owner, desired, log, result);
+}
+
+/** Counts, logs and (for a correction) reports a write. */
+async function written(ctx: ControllerContext, owner: KubeObject, desired: KubeObject, log: Logger, result: { outcome: ApplyOutcome; object?: KubeObject }): Promise<WriteResult> {
+  const { name, namespace } = desired.metadata as { name: string; namespace: string };
+  ctx.metrics.apiRequests.inc({ kind: 'NetworkPolicy', verb: result.outcome === 'created' ? 'create' : 'apply' });
+  log.info({ reason: result.outcome, networkPolicy: name }, `NetworkPolicy ${result.outcome}`);
+  if (result.outcome === 'updated') await ctx.events.record(owner, 'Normal', 'Updated', `NetworkPolicy ${namespace}/${name} was brought back to the desired state`);
   return result;
 }

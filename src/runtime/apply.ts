@@ -3,7 +3,7 @@
  * differs from the desired one: a converged cluster costs no API requests.
  */
 import { FIELD_MANAGER } from '../api/types.js';
-import { type KubeClient, type KubeObject } from './kube-client.js';
+import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.js';
 
 export type ApplyOutcome = 'unchanged' | 'created' | 'updated';
 
@@ -46,6 +46,24 @@ export async function applyIfChanged(request: ApplyRequest): Promise<{ outcome: 
     object = await client.replace(path, { ...object, ...withoutMetadata(desired) });
   }
   return { outcome: live ? 'updated' : 'created', object };
+}
+
+/**
+ * For an object the cache does not hold: creates `desired` (one request, where reading first would
+ * take two), or returns the same-named object that already exists, for the caller to decide whether
+ * it may write over it (the cache may hold only objects labelled as ours, or lag behind our writes).
+ * `existing` is undefined when that object was deleted meanwhile. The created object's fields belong
+ * to an update rather than an apply entry, so a later apply that drops a field leaves it behind and
+ * applyIfChanged replaces the object: fit for objects whose fields rarely shrink, unlike owner lists.
+ */
+export async function createUnlessExists(client: KubeClient, collectionPath: string, desired: KubeObject): Promise<{ created: KubeObject } | { existing: KubeObject | undefined }> {
+  try {
+    return { created: await client.create(collectionPath, desired, { fieldManager: FIELD_MANAGER }) };
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+  const existing = await client.get<KubeObject>(`${collectionPath}/${desired.metadata!.name}`).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  return { existing };
 }
 
 function withoutMetadata(obj: KubeObject): KubeObject {

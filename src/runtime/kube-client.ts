@@ -142,8 +142,8 @@ export class KubeClient {
     return { metadata: { resourceVersion }, items };
   }
 
-  create<T extends KubeObject>(path: string, body: T): Promise<T> {
-    return this.request<T>('POST', path, { body });
+  create<T extends KubeObject>(path: string, body: T, query: Query = {}): Promise<T> {
+    return this.request<T>('POST', path, { body, query });
   }
 
   /** Server-side apply of a full intent object. */

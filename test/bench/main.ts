@@ -8,6 +8,7 @@ import { formatResults, runScale, type BenchPlan, type BenchResult } from './run
 import { peerConvergence } from './scenarios.js';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     sizes: { type: 'string', default: '1000,10000' },
     namespaces: { type: 'string', default: '100' },

@@ -130,12 +130,12 @@ describe('the operator with exactly the rules of config/rbac', () => {
 describe('the operator missing a rule', () => {
   it('reports a refused write in the condition, an Event, a log line and the error metric', async () => {
     const errorsBefore = await reconcileErrors();
-    await setClusterRoleWithout('patch');
+    await setClusterRoleWithout('create');
     await createPolicy('api', 'web');
 
     const forbidden =
-      `networkpolicies.networking.k8s.io "appnetpol-api" is forbidden: User "system:serviceaccount:${operatorNamespace}:${SERVICE_ACCOUNT}" ` +
-      `cannot patch resource "networkpolicies" in API group "networking.k8s.io" in the namespace "${appNamespace}"`;
+      `networkpolicies.networking.k8s.io is forbidden: User "system:serviceaccount:${operatorNamespace}:${SERVICE_ACCOUNT}" ` +
+      `cannot create resource "networkpolicies" in API group "networking.k8s.io" in the namespace "${appNamespace}"`;
     const programmed = await waitForCondition('api', 'Programmed', 'False');
     expect(programmed).toMatchObject({ reason: 'ApplyFailed', message: `writing NetworkPolicy appnetpol-api: ${forbidden}` });
     expect(await waitForCondition('api', 'Ready', 'False')).toMatchObject({ reason: 'ApplyFailed' });
