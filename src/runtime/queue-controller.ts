@@ -36,7 +36,7 @@ export abstract class QueueController implements Controller {
 
   start(): void {
     this.queue.start((key) => this.reconcileWithTelemetry(key));
-    this.resyncTimer = setInterval(() => this.allKeys().forEach((key) => this.queue.add(key)), this.queueOptions.resyncMs);
+    this.resyncTimer = setInterval(() => this.allKeys().forEach((key) => this.queue.add(key, 'resync')), this.queueOptions.resyncMs);
     this.resyncTimer.unref();
   }
 

@@ -1,7 +1,9 @@
 /**
  * A de-duplicating work queue with bounded concurrency and per-key exponential backoff, in the
  * manner of client-go's: a key is never processed by two workers at once, and a key added while it
- * is being processed runs once more afterwards.
+ * is being processed runs once more afterwards. Keys added by a periodic resync wait in a lane of
+ * their own behind keys added because something changed, so a resync of thousands of objects does
+ * not delay a user's update.
  */
 import type { QueueMetrics } from './metrics.js';
 
@@ -17,12 +19,17 @@ export interface WorkQueueOptions {
   metrics?: QueueMetrics;
 }
 
+/** `changed`: something about the key's object changed; `resync`: the periodic re-check of everything. */
+export type Lane = 'changed' | 'resync';
+const LANES: readonly Lane[] = ['changed', 'resync'];
+
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  private readonly lanes: Record<Lane, string[]> = { changed: [], resync: [] };
+  /** Each waiting key and the lane it waits in (a key promoted to `changed` leaves a stale entry behind in `resync`). */
+  private readonly queued = new Map<string, Lane>();
   private readonly processing = new Set<string>();
   /** Keys added again while a worker held them. */
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Map<string, Lane>();
   private readonly enqueuedAt = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -33,18 +40,21 @@ export class WorkQueue {
 
   constructor(private readonly options: WorkQueueOptions) {}
 
-  add(key: string): void {
+  add(key: string, lane: Lane = 'changed'): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
-      this.dirty.add(key);
+      if (this.dirty.get(key) !== 'changed') this.dirty.set(key, lane);
       return;
     }
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(key);
-    this.enqueuedAt.set(key, Date.now());
-    this.options.metrics?.adds.inc();
-    this.options.metrics?.depth.set(this.queue.length);
+    const waiting = this.queued.get(key);
+    if (waiting === 'changed' || waiting === lane) return;
+    this.queued.set(key, lane);
+    this.lanes[lane].push(key);
+    if (!waiting) {
+      this.enqueuedAt.set(key, Date.now());
+      this.options.metrics?.adds.inc();
+    }
+    this.options.metrics?.depth.set(this.length);
     this.pump();
   }
 
@@ -60,7 +70,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queued.size;
   }
 
   start(handler: (key: string) => Promise<ReconcileResult | void>): void {
@@ -73,24 +83,37 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.queue.length = 0;
+    for (const lane of LANES) this.lanes[lane].length = 0;
     this.queued.clear();
     if (this.active === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
-    while (this.handler && !this.shuttingDown && this.active < this.options.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
-      this.queued.delete(key);
+    while (this.handler && !this.shuttingDown && this.active < this.options.concurrency && this.queued.size > 0) {
+      const key = this.next();
       this.processing.add(key);
       this.active++;
-      this.options.metrics?.depth.set(this.queue.length);
+      this.options.metrics?.depth.set(this.length);
       const waited = Date.now() - (this.enqueuedAt.get(key) ?? Date.now());
       this.enqueuedAt.delete(key);
       this.options.metrics?.latency.observe(waited / 1000);
       void this.process(key);
     }
+  }
+
+  /** The first key of the first non-empty lane, skipping entries of keys that moved lanes. */
+  private next(): string {
+    for (const lane of LANES) {
+      const keys = this.lanes[lane];
+      while (keys.length > 0) {
+        const key = keys.shift()!;
+        if (this.queued.get(key) !== lane) continue;
+        this.queued.delete(key);
+        return key;
+      }
+    }
+    throw new Error('work queue: no key waiting although the count says so');
   }
 
   private async process(key: string): Promise<void> {
@@ -107,7 +130,11 @@ export class WorkQueue {
     } finally {
       this.processing.delete(key);
       this.active--;
-      if (this.dirty.delete(key)) this.add(key);
+      const again = this.dirty.get(key);
+      if (again) {
+        this.dirty.delete(key);
+        this.add(key, again);
+      }
       if (this.active === 0 && this.shuttingDown) this.idleWaiters.splice(0).forEach((resolve) => resolve());
       this.pump();
     }

@@ -34,6 +34,21 @@ describe('WorkQueue', () => {
     expect(maxRunning).toBe(1);
   });
 
+  it('takes keys of changed objects before keys a resync added, and moves a waiting key ahead when its object changes', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const seen: string[] = [];
+    for (const key of ['r1', 'r2', 'r3']) queue.add(key, 'resync');
+    queue.add('c1');
+    queue.add('r3');
+    queue.add('c2', 'resync');
+    queue.add('c2');
+    expect(queue.length).toBe(5);
+    queue.start(async (key) => void seen.push(key));
+    await tick(10);
+    expect(seen).toEqual(['c1', 'r3', 'c2', 'r1', 'r2']);
+    expect(queue.length).toBe(0);
+  });
+
   it('bounds concurrency', async () => {
     const queue = new WorkQueue({ concurrency: 2 });
     let running = 0;
