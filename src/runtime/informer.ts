@@ -56,8 +56,14 @@ export class Informer<T extends KubeObject> {
       return { apiVersion: 'v1', kind: 'List', metadata: result.metadata, items: result.items };
     };
     this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
-    this.listWatch.on('add', (obj: T) => this.handlers.forEach((h) => h.add?.(withoutManagedFields(obj))));
-    this.listWatch.on('update', (obj: T) => this.handlers.forEach((h) => h.update?.(withoutManagedFields(obj))));
+    this.listWatch.on('add', (obj: T) => {
+      const cached = trimmedForCache(obj);
+      this.handlers.forEach((h) => h.add?.(cached));
+    });
+    this.listWatch.on('update', (obj: T) => {
+      const cached = trimmedForCache(obj);
+      this.handlers.forEach((h) => h.update?.(cached));
+    });
     this.listWatch.on('delete', (obj: T) => this.handlers.forEach((h) => h.delete?.(obj)));
     this.listWatch.on('error', (error) => this.onError(error));
     // ListWatch reconnects by itself when the API server ends a watch; count those too.
@@ -160,12 +166,15 @@ export class Informer<T extends KubeObject> {
   }
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
- * Drops metadata.managedFields from a cached object (the cache holds this very object): it is often
- * the larger part of an object, and nothing here reads it.
+ * Drops metadata.managedFields and kubectl's last-applied copy from a cached object (the cache holds
+ * this very object): together they are often the larger part of an object, and nothing here reads them.
  */
-function withoutManagedFields<T extends KubeObject>(obj: T): T {
+function trimmedForCache<T extends KubeObject>(obj: T): T {
   if (obj.metadata) delete obj.metadata.managedFields;
+  if (obj.metadata?.annotations?.[LAST_APPLIED] !== undefined) delete obj.metadata.annotations[LAST_APPLIED];
   return obj;
 }
 
