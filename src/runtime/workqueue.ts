@@ -16,6 +16,8 @@ export interface WorkQueueOptions {
   concurrency: number;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Longest run of reconciles without letting I/O in (default 2 ms). */
+  yieldEveryMs?: number;
   metrics?: QueueMetrics;
 }
 
@@ -37,6 +39,8 @@ export class WorkQueue {
   private active = 0;
   private handler?: (key: string) => Promise<ReconcileResult | void>;
   private shuttingDown = false;
+  private pumpScheduled = false;
+  private lastYield = performance.now();
 
   constructor(private readonly options: WorkQueueOptions) {}
 
@@ -136,8 +140,24 @@ export class WorkQueue {
         this.add(key, again);
       }
       if (this.active === 0 && this.shuttingDown) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-      this.pump();
+      this.pumpSoon();
     }
+  }
+
+  /**
+   * Takes the next keys, letting pending I/O run first every few milliseconds: reconciles that need
+   * no request finish in microtasks, and chaining them without a break would hold back watch events
+   * (a user's change among them) until a whole resync is through.
+   */
+  private pumpSoon(): void {
+    if (performance.now() - this.lastYield < (this.options.yieldEveryMs ?? 2)) return this.pump();
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.lastYield = performance.now();
+      this.pump();
+    });
   }
 
   private backoff(failures: number): number {

@@ -49,6 +49,17 @@ describe('WorkQueue', () => {
     expect(queue.length).toBe(0);
   });
 
+  it('lets I/O in between reconciles that need no request, so a change is not held back by a resync', async () => {
+    const queue = new WorkQueue({ concurrency: 2, yieldEveryMs: 0 });
+    const seen: string[] = [];
+    for (let i = 0; i < 1000; i++) queue.add(`r${i}`, 'resync');
+    queue.start(async (key) => void seen.push(key));
+    setImmediate(() => queue.add('changed'));
+    await tick(200);
+    expect(seen).toHaveLength(1001);
+    expect(seen.indexOf('changed')).toBeLessThan(10);
+  });
+
   it('bounds concurrency', async () => {
     const queue = new WorkQueue({ concurrency: 2 });
     let running = 0;
