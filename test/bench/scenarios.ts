@@ -66,6 +66,8 @@ export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions,
 
 export interface ConvergenceResult {
   seconds: number;
+  /** Seconds a plain client needs for the N status writes that make policies Ready, at the same concurrency. */
+  statusCeilingSeconds: number;
   operator: OperatorProcess;
   namespaces: string[];
 }
@@ -95,9 +97,22 @@ async function seedPolicies(cluster: BenchCluster, options: ScaleOptions, prefix
   return namespaces;
 }
 
+/**
+ * The second write of a Ready policy, its status, costs the API server more than a NetworkPolicy; a
+ * plain client writes an empty status to each seeded policy (the operator then writes the real one).
+ */
+async function statusCeiling(cluster: BenchCluster, options: ScaleOptions, namespaces: readonly string[]): Promise<number> {
+  const started = Date.now();
+  await inPool(spread(options.policies, namespaces), options.concurrency, ({ index, namespace }) =>
+    cluster.admin.mergePatch(`${POLICIES}/namespaces/${namespace}/appnetworkpolicies/app-${index}/status`, { status: { observedGeneration: 0 } }),
+  );
+  return (Date.now() - started) / 1000;
+}
+
 /** Policies exist before the operator starts; seconds from its start until all are Ready with their NetworkPolicy. */
 export async function coldConvergence(cluster: BenchCluster, options: ScaleOptions, prefix: string, logDir: string): Promise<ConvergenceResult> {
   const namespaces = await seedPolicies(cluster, options, prefix);
+  const statusCeilingSeconds = await statusCeiling(cluster, options, namespaces);
   const convergence = await watchConvergence(cluster, options.policies);
   const started = Date.now();
   const operator = await startOperator({
@@ -108,7 +123,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     env: options.operatorHeapMiB ? { NODE_OPTIONS: `--max-old-space-size=${options.operatorHeapMiB}` } : {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
-  return { seconds, operator, namespaces };
+  return { seconds, statusCeilingSeconds, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */
@@ -199,7 +214,6 @@ export async function spacesToDenyAll(cluster: BenchCluster, count: number, pref
     1000,
   );
 }
-
 
 /** The same cold convergence with the @dot-i/k8s-operator peer (test/bench/peer-operator.ts): seconds and peak RSS. */
 export async function peerConvergence(cluster: BenchCluster, options: ScaleOptions, prefix: string): Promise<{ seconds: number; peakRssMiB: number }> {
