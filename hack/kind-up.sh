@@ -41,7 +41,7 @@ docker build -t "$IMAGE" .
 "$KIND" load docker-image "$IMAGE" --name "$CLUSTER"
 
 # The Kf stand-in CRDs too: this cluster has no Kf. Then the operator, then the sample scenario.
-kubectl apply --server-side -k config/crd/kf
+kubectl apply --server-side -k crds/kf
 kubectl apply --server-side -k config/default
 kubectl wait --for=condition=Established --timeout=60s crd --all
 kubectl -n appnetpol-system rollout status deployment/appnetpol-controller --timeout=180s

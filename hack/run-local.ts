@@ -31,11 +31,11 @@ function runOperator(args: string[], onExit: (code: number) => void): void {
 
 const existing = configuredKubeconfig();
 if (existing) {
-  console.log(`appnetpol: running against the cluster of ${existing} (install the CRDs first: kubectl apply --server-side -k config/crd)`);
+  console.log(`appnetpol: running against the cluster of ${existing} (install the CRDs first: kubectl apply --server-side -k crds)`);
   runOperator(['--kubeconfig', existing], (code) => process.exit(code));
 } else {
   console.log('appnetpol: no cluster configured; starting a local control plane (the first run builds it from source)');
-  const plane = await startControlPlane({ crds: [join(repoRoot, 'config/crd'), join(repoRoot, 'config/crd/kf')] });
+  const plane = await startControlPlane({ crds: [join(repoRoot, 'crds'), join(repoRoot, 'crds/kf')] });
   startWatchdog(process.pid, plane);
   kubectl(plane.kubeconfig, ['apply', '-k', join(repoRoot, 'config/samples')]);
   console.log(`\nappnetpol: local control plane at ${plane.server}\n  export KUBECONFIG=${plane.kubeconfig}\n  kubectl get appnetpol,networkpolicies -A\nprocess logs: ${plane.dir}/logs; Ctrl-C stops everything.\n`);

@@ -1,11 +1,11 @@
-/** Renders the shipped CRDs as the YAML files kept under config/crd/. */
+/** Renders the shipped CRDs as the YAML files kept under crds/. */
 import { stringify } from 'yaml';
 import { shippedCRDs } from './crd.js';
 
 export const REGENERATE_COMMAND = 'npm run build && node dist/hack/generate-crds.js';
 
 export interface CRDManifest {
-  /** Relative to the repository's config/crd/ directory. */
+  /** Relative to the repository's crds/ directory. */
   file: string;
   content: string;
 }

@@ -32,7 +32,7 @@ export interface CustomResourceDefinition {
 export interface ShippedCRD {
   /** `product`: appnetpol's own API. `kf-stand-in`: Kf's shape, for tests and clusters without Kf. */
   origin: 'product' | 'kf-stand-in';
-  /** Where the generated YAML lives, relative to the repository's config/crd/ directory. */
+  /** Where the generated YAML lives, relative to the repository's crds/ directory. */
   file: string;
   crd: CustomResourceDefinition;
 }

@@ -14,7 +14,7 @@ export interface BenchCluster {
 export async function startBenchCluster(): Promise<BenchCluster> {
   // Spaces, but not Kf Apps: without the Apps CRD app references are not checked, so the policies
   // are Ready without 10,000 App objects and no AppNotFound Events inflate the writes.
-  const plane = await startControlPlane({ crds: ['config/crd', 'config/crd/kf/spaces.kf.dev.yaml'] });
+  const plane = await startControlPlane({ crds: ['crds', 'crds/kf/spaces.kf.dev.yaml'] });
   return { plane, admin: KubeClient.fromFile(plane.kubeconfig), stop: () => stopControlPlane(plane) };
 }
 

@@ -13,7 +13,7 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
-  const plane = await startControlPlane({ crds: ['config/crd', 'config/crd/kf'] });
+  const plane = await startControlPlane({ crds: ['crds', 'crds/kf'] });
   startWatchdog(process.pid, plane);
   globalThis.__APPNETPOL_CONTROL_PLANE__ = plane;
   const stateFile = join(plane.dir, 'state.json');

@@ -5,11 +5,11 @@ import { renderCRDManifests } from '../../../src/api/crd-manifests.js';
 import type { OpenAPISchema } from '../../../src/api/openapi-schema.js';
 import { createSchemaValidator } from '../../../src/api/schema-validator.js';
 
-const crdsDir = new URL('../../../config/crd/', import.meta.url);
+const crdsDir = new URL('../../../crds/', import.meta.url);
 
 describe('generated CRD files', () => {
   it.each(renderCRDManifests().map((m) => [m.file, m.content]))(
-    'config/crd/%s matches what generate-crds writes (run: npm run build && node dist/hack/generate-crds.js)',
+    'crds/%s matches what generate-crds writes (run: npm run build && node dist/hack/generate-crds.js)',
     (file, content) => {
       expect(readFileSync(new URL(file, crdsDir), 'utf8')).toBe(content);
     },

@@ -4,14 +4,19 @@ import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
 import { shippedCRDs } from '../../../src/api/crd.js';
 
-const read = (file: string) => readFileSync(new URL(`../../../config/${file}`, import.meta.url), 'utf8');
-const resourcesOf = (dir: string) => (parse(read(`${dir}/kustomization.yaml`)) as { resources: string[] }).resources;
+const fromRoot = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
+const read = (file: string) => fromRoot(`config/${file}`);
+const resourcesOf = (dir: string) => (parse(fromRoot(`${dir}/kustomization.yaml`)) as { resources: string[] }).resources;
 
-describe('config/crd', () => {
+describe('crds', () => {
   it('lists every product CRD, and the Kf stand-ins only in its separate kf/ kustomization', () => {
     const files = (origin: string) => shippedCRDs().filter((c) => c.origin === origin).map((c) => c.file).sort();
-    expect([...resourcesOf('crd')].sort()).toEqual(files('product'));
-    expect(resourcesOf('crd/kf').map((f) => `kf/${f}`).sort()).toEqual(files('kf-stand-in'));
+    expect([...resourcesOf('crds')].sort()).toEqual(files('product'));
+    expect(resourcesOf('crds/kf').map((f) => `kf/${f}`).sort()).toEqual(files('kf-stand-in'));
+  });
+
+  it('is what config/default installs', () => {
+    expect(resourcesOf('config/default')).toContain('../../crds');
   });
 });
 
