@@ -85,16 +85,30 @@ export interface AppNetworkPolicyStatus {
   conditions?: Condition[];
 }
 
-export interface ObjectMeta {
-  name: string;
+/** Object metadata as far as appnetpol reads it (the API server sends more). */
+export interface ObjectMetadata {
+  name?: string;
   namespace?: string;
   uid?: string;
   generation?: number;
   resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
   creationTimestamp?: string;
   deletionTimestamp?: string;
+}
+
+/** Metadata of an object that has its name. */
+export type ObjectMeta = ObjectMetadata & { name: string };
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 export interface AppNetworkPolicy {

@@ -5,35 +5,15 @@
 import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { fetch } from 'undici';
+import type { ObjectMetadata } from '../api/types.js';
 import { apiRoute } from './api-route.js';
 import { SERVICE_NAME } from './tracing.js';
 
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: OwnerReference[];
-    deletionTimestamp?: string;
-    creationTimestamp?: string;
-    [key: string]: unknown;
-  };
+  metadata?: ObjectMetadata & { [key: string]: unknown };
   [key: string]: unknown;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 export interface KubeList<T> {
