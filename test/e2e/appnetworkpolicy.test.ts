@@ -7,18 +7,12 @@ import { KubeApiError, isNotFound, type KubeObject } from '../../src/runtime/kub
 import { eventually, kubectl, testCluster } from '../support/cluster.js';
 import { createKfApp, createNamespaces } from '../support/fixtures.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
+import type { Condition } from '../../src/api/types.js';
 
 const { admin, plane } = testCluster();
 const POLICIES = '/apis/networking.kf.dev/v1alpha1';
 const NETPOL = '/apis/networking.k8s.io/v1';
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-}
 type Policy = KubeObject & { spec: Record<string, unknown>; status?: { observedGeneration?: number; conditions?: Condition[] } };
 type NetworkPolicy = KubeObject & { spec: Record<string, unknown> };
 

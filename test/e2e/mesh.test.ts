@@ -9,6 +9,7 @@ import { isNotFound, type KubeObject } from '../../src/runtime/kube-client.js';
 import { eventually, kubectl, testCluster } from '../support/cluster.js';
 import { createKfApp, createNamespaces } from '../support/fixtures.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
+import type { Condition } from '../../src/api/types.js';
 
 const { admin, plane } = testCluster();
 const ISTIO_CRDS = 'test/fixtures/istio-crds.yaml';
@@ -22,12 +23,6 @@ const WEB = 'mesh-web';
 const BILLING = 'mesh-billing';
 const SPACE = 'mesh-space';
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 type Policy = KubeObject & { status?: { observedGeneration?: number; conditions?: Condition[] } };
 type MeshObject = KubeObject & { spec: Record<string, unknown> };
 

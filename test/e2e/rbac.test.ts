@@ -12,6 +12,7 @@ import { objectPath, type Manifest } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 import { createAll, deleteAll, renderRbacFor, type Role } from '../support/rbac.js';
 import { serviceAccountKubeconfig } from '../support/service-account.js';
+import type { Condition } from '../../src/api/types.js';
 
 const { admin, plane } = testCluster();
 const SERVICE_ACCOUNT = 'appnetpol-controller';
@@ -20,12 +21,6 @@ const SPACES = '/apis/kf.dev/v1alpha1/spaces';
 /** pino's number for the error level. */
 const ERROR = 50;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 type Policy = KubeObject & { status?: { conditions?: Condition[] } };
 
 const suffix = randomBytes(3).toString('hex');
