@@ -23,6 +23,9 @@ export const MESSAGES = {
   notFound: 'not found',
   /** Not Cloud Foundry's (its Go server answers such paths before its handlers): our wording, its shape. */
   badPath: 'invalid request path',
+  /** Not Cloud Foundry's either: a request Node's HTTP parser refuses (an unknown method, a broken header). */
+  badRequest: 'malformed request',
+  requestTimeout: 'request timeout',
 } as const;
 
 export const ADMIN_SCOPES = ['network.admin'];

@@ -3,6 +3,8 @@
  * the W3C trace context of each request carried into the Kubernetes calls it causes.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../runtime/logger.js';
 import { SERVICE_NAME } from '../runtime/tracing.js';
@@ -49,6 +51,22 @@ export function formatUptime(ms: number): string {
   return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${seconds}s`;
 }
 
+/**
+ * A request Node's HTTP parser refuses never reaches a route: answer it in Cloud Foundry's shape too,
+ * and say the connection closes, so a keep-alive client does not send its next request into it.
+ */
+function answerUnparsable(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // Headers too large may belong to a HEAD request, whose answer must have no body: none then, as Node's own.
+  const [status, body] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, ''] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, errorBody(MESSAGES.requestTimeout)] : [400, errorBody(MESSAGES.badRequest)];
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', ...SECURITY_HEADERS };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+}
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
   const app = Fastify({
@@ -58,14 +76,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     // Paths that fail before routing (a bad % escape) still get Cloud Foundry's body and the headers.
     frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(errorBody(MESSAGES.badPath)),
+    clientErrorHandler: answerUnparsable,
   });
   const states = new WeakMap<FastifyRequest, RequestState>();
 
-  // Cloud Foundry reads every body as JSON whatever its content type.
+  // Cloud Foundry reads every body as JSON whatever its content type, even one that is no media type at
+  // all: the header is dropped before Fastify would refuse it, and the one parser takes any body as text.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.addHook('onRequest', async (request, reply) => {
+    delete request.headers['content-type'];
     reply.headers(SECURITY_HEADERS);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer.startSpan(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } }, parent);

@@ -171,6 +171,30 @@ describe('bad input is a 400 with Cloud Foundry’s message', () => {
     expect([response.status, response.text, response.headers.get('x-content-type-options')]).toEqual([400, '{"error": "invalid request path"}', 'nosniff']);
   });
 
+  it('a request Node’s HTTP parser refuses gets Cloud Foundry’s body, the security headers and Connection: close', async () => {
+    const answer = await new Promise<{ status: number; text: string; headers: Record<string, unknown> }>((resolveAnswer, reject) => {
+      const request = httpRequest(`${api.url}${V1}/policies`, { method: 'BREW', headers: { authorization: `Bearer ${ADMIN}` } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolveAnswer({ status: response.statusCode!, text, headers: response.headers }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect([answer.status, answer.text, answer.headers.connection, answer.headers['x-content-type-options']]).toEqual([400, '{"error": "malformed request"}', 'close', 'nosniff']);
+  });
+
+  it('a body is read as JSON whatever its content type says, even when that is no media type at all', async () => {
+    const body = { policies: [policy('frontend', 'backend', 9999)] };
+    for (const contentType of ['text/plain', 'no media type']) {
+      const added = await api.call('POST', `${V1}/policies`, { token: ADMIN, body, headers: { 'content-type': contentType } });
+      expect([contentType, added.status, added.text]).toEqual([contentType, 200, '{}']);
+      const removed = await api.call('POST', `${V1}/policies/delete`, { token: ADMIN, body, headers: { 'content-type': contentType } });
+      expect([contentType, removed.status, removed.text]).toEqual([contentType, 200, '{}']);
+    }
+  });
+
   it('v0 port checks', async () => {
     const response = await api.call('POST', '/networking/v0/external/policies', { token: ADMIN, body: { policies: [{ source: { id: 'x' }, destination: { id: 'y', protocol: 'tcp', port: 0 } }] } });
     expect([response.status, response.text]).toEqual([400, '{"error": "mapper: validate policies: missing port"}']);
