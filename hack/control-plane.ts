@@ -30,9 +30,20 @@ export interface ControlPlane {
   dir: string;
   /** Pids of the process groups, so another process can tear them down. */
   pids: number[];
+  /** How each process was started, so a test can kill one and start it again (`restartProcess`). */
+  processes: Record<ProcessName, ProcessSpec>;
 }
 
-type ProcessName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+export type ProcessName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+
+interface ProcessSpec {
+  binary: string;
+  args: string[];
+  pid: number;
+  /** Answers 200 once the process serves (with `readyToken` as bearer token where given). */
+  readyUrl: string;
+  readyToken?: string;
+}
 
 export const TEST_IDENTITIES = ['alice', 'bob', 'operator', 'cf-admin', 'cf-writer', 'nobody'] as const;
 
@@ -85,12 +96,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     'kube-controller-manager': join(dir, 'logs/kube-controller-manager.log'),
   };
   const processes: ChildProcess[] = [];
-  const started = (child: ChildProcess): ChildProcess => (processes.push(child), child);
+  const specs: Partial<Record<ProcessName, ProcessSpec>> = {};
+  /** Launches one process and waits until it is ready. */
+  const start = async (name: ProcessName, spec: Omit<ProcessSpec, 'pid'>): Promise<void> => {
+    const child = launch(spec.binary, logs[name], spec.args);
+    processes.push(child);
+    specs[name] = { ...spec, pid: child.pid! };
+    await waitFor(`${name} (log: ${logs[name]})`, child, () => httpOk(spec.readyUrl, spec.readyToken));
+  };
 
   try {
     const [etcdClient, etcdPeer, apiPort, kcmPort] = await distinctFreePorts(4);
-    const etcd = started(
-      launch(join(binDir, 'etcd'), logs.etcd, [
+    await start('etcd', {
+      binary: join(binDir, 'etcd'),
+      readyUrl: `http://127.0.0.1:${etcdClient}/health`,
+      args: [
         `--data-dir=${join(dir, 'etcd')}`,
         '--name=appnetpol',
         `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
@@ -100,9 +120,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--initial-cluster=appnetpol=http://127.0.0.1:${etcdPeer}`,
         '--unsafe-no-fsync',
         '--log-level=warn',
-      ]),
-    );
-    await waitFor(`etcd (log: ${logs.etcd})`, etcd, () => httpOk(`http://127.0.0.1:${etcdClient}/health`));
+      ],
+    });
 
     const adminToken = randomToken();
     const identities = Object.fromEntries(
@@ -121,8 +140,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeFileSync(saPub, keys.publicKey.export({ type: 'spki', format: 'pem' }));
 
     const certDir = join(dir, 'pki');
-    const apiserver = started(
-      launch(join(binDir, 'kube-apiserver'), logs['kube-apiserver'], [
+    const server = `https://127.0.0.1:${apiPort}`;
+    await start('kube-apiserver', {
+      binary: join(binDir, 'kube-apiserver'),
+      readyUrl: `${server}/readyz`,
+      readyToken: adminToken,
+      args: [
         `--etcd-servers=http://127.0.0.1:${etcdClient}`,
         `--secure-port=${apiPort}`,
         '--bind-address=127.0.0.1',
@@ -144,10 +167,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--min-request-timeout=10',
         '--etcd-compaction-interval=20s',
         '--profiling=false',
-      ]),
-    );
-    const server = `https://127.0.0.1:${apiPort}`;
-    await waitFor(`kube-apiserver (log: ${logs['kube-apiserver']})`, apiserver, () => httpOk(`${server}/readyz`, adminToken));
+      ],
+    });
 
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(server, join(certDir, 'apiserver.crt'), 'admin', adminToken), { mode: 0o600 });
@@ -159,8 +180,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     installCrds(kubeconfig, options.crds ?? []);
 
-    const kcm = started(
-      launch(join(binDir, 'kube-controller-manager'), logs['kube-controller-manager'], [
+    await start('kube-controller-manager', {
+      binary: join(binDir, 'kube-controller-manager'),
+      readyUrl: `https://127.0.0.1:${kcmPort}/healthz`,
+      args: [
         `--kubeconfig=${kubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
@@ -171,15 +194,36 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--secure-port=${kcmPort}`,
         `--service-account-private-key-file=${saKey}`,
         '--concurrent-gc-syncs=10',
-      ]),
-    );
-    await waitFor(`kube-controller-manager (log: ${logs['kube-controller-manager']})`, kcm, () => httpOk(`https://127.0.0.1:${kcmPort}/healthz`));
+      ],
+    });
 
-    return { server, kubeconfig, identities, logs, dir, pids: processes.map((p) => p.pid!) };
+    return { server, kubeconfig, identities, logs, dir, pids: processes.map((p) => p.pid!), processes: specs as Record<ProcessName, ProcessSpec> };
   } catch (error) {
     stopProcessGroups(processes.map((p) => p.pid!).filter(Boolean));
     throw error;
   }
+}
+
+/**
+ * SIGKILLs one process of a running control plane, as a crash would, and waits until it is gone
+ * (without blocking: this process reaps its child only while its event loop runs).
+ */
+export async function killProcess(plane: ControlPlane, name: ProcessName): Promise<void> {
+  const { pid } = plane.processes[name];
+  signalGroup(pid, 'SIGKILL');
+  while (groupAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * Starts a killed process again with the arguments it had (same data directory and ports) and waits
+ * until it serves. The plane's pids follow, so teardown reaches the new process.
+ */
+export async function restartProcess(plane: ControlPlane, name: ProcessName): Promise<void> {
+  const spec = plane.processes[name];
+  const child = launch(spec.binary, plane.logs[name], spec.args);
+  plane.pids = plane.pids.map((pid) => (pid === spec.pid ? child.pid! : pid));
+  spec.pid = child.pid!;
+  await waitFor(`${name} (log: ${plane.logs[name]})`, child, () => httpOk(spec.readyUrl, spec.readyToken));
 }
 
 function installCrds(kubeconfig: string, paths: string[]): void {

@@ -85,3 +85,46 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     isLeader: async () => /^appnetpol_leader 1$/m.test(await metrics()),
   };
 }
+
+/** An operator that is started again whenever it exits, as the kubelet restarts a container. */
+export interface SupervisedOperator {
+  /** The process running now. */
+  readonly current: OperatorProcess;
+  /** Exits that were not asked for, and so restarts. */
+  readonly restarts: number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startSupervisedOperator(options: OperatorOptions & { leaseName: string }): Promise<SupervisedOperator> {
+  let current = await startOperator(options);
+  let restarts = 0;
+  let stopping = false;
+  const watch = (operator: OperatorProcess) =>
+    operator.process.once('exit', async () => {
+      if (stopping) return;
+      restarts++;
+      for (;;) {
+        try {
+          current = await startOperator(options);
+          watch(current);
+          return;
+        } catch {
+          // Not ready yet (the API server may still be down): try again, as the kubelet would.
+          if (stopping) return;
+        }
+      }
+    });
+  watch(current);
+  return {
+    get current() {
+      return current;
+    },
+    get restarts() {
+      return restarts;
+    },
+    stop: async (signal) => {
+      stopping = true;
+      await current.stop(signal);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Two replicas on one Lease; the leader is SIGKILLed in the middle of a change to every policy, again and
+ * again, and a new replica takes the dead one's place each time, as a Deployment would. Measures the
+ * failover time (kill to the follower leading) and how often each replica writes the Lease; afterwards
+ * every invariant must hold, so nothing a dead leader was writing survives.
+ *
+ * The lease timings are the operator's defaults unless APPNETPOL_LEASE_DURATION_SECONDS,
+ * APPNETPOL_RENEW_DEADLINE_SECONDS and APPNETPOL_RETRY_PERIOD_SECONDS are set, which the operator
+ * processes inherit: that is how the defaults were chosen.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
+import type { Lease } from '../../src/runtime/leader-election.js';
+import { KubeClient } from '../../src/runtime/kube-client.js';
+import { chaosScale, reportFigures, seconds, startOwnControlPlane } from '../support/chaos.js';
+import { eventually } from '../support/cluster.js';
+import { changeEveryPolicy, converged, createPolicies, invariantViolations, type Intended } from '../support/convergence.js';
+import { LEASE_NAMESPACE, startOperator, type OperatorProcess } from '../support/operator.js';
+
+const POLICIES = chaosScale(100, 1000);
+const KILLS = chaosScale(2, 6);
+const CONVERGE_MS = chaosScale(120_000, 600_000);
+const NAMESPACE = 'failover';
+const LEASE = `appnetpol-${randomBytes(3).toString('hex')}`;
+
+let plane: ControlPlane;
+let admin: KubeClient;
+let intended: Intended;
+const running: OperatorProcess[] = [];
+
+const start = async (name: string) => {
+  const operator = await startOperator({ kubeconfig: plane.kubeconfig, logDir: `${plane.dir}/logs`, name, leaseName: LEASE });
+  running.push(operator);
+  return operator;
+};
+
+/** Every distinct Lease record seen, by polling it: who wrote it and when, by the test's clock. */
+function watchLease(): { writes: { holder: string; at: number }[]; stop(): void } {
+  const writes: { holder: string; at: number }[] = [];
+  let last = '';
+  const timer = setInterval(() => {
+    admin
+      .get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${LEASE}`)
+      .then((lease) => {
+        if (lease.metadata!.resourceVersion === last) return;
+        last = lease.metadata!.resourceVersion!;
+        writes.push({ holder: lease.spec?.holderIdentity ?? '', at: Date.now() });
+      })
+      .catch(() => undefined);
+  }, 200);
+  return { writes, stop: () => clearInterval(timer) };
+}
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
+
+beforeAll(async () => {
+  plane = await startOwnControlPlane();
+  admin = KubeClient.fromFile(plane.kubeconfig);
+  await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  intended = await createPolicies(admin, NAMESPACE, POLICIES, 5000);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((operator) => operator.stop()));
+  if (plane) stopControlPlane(plane, { keepDir: process.env.APPNETPOL_KEEP_LOGS === '1' });
+});
+
+describe('leader failover', () => {
+  it(`SIGKILL of the leader ${KILLS} times, each in the middle of a change to every policy`, async () => {
+    let leader = await start('r0');
+    await eventually(async () => expect(await leader.isLeader()).toBe(true), 60_000, 100);
+    let follower = await start('r1');
+    await converged(admin, NAMESPACE, intended, CONVERGE_MS);
+    const lease = watchLease();
+    const failovers: number[] = [];
+    for (let kill = 1; kill <= KILLS; kill++) {
+      // Wait for a renewal to be seen, so each kill falls at a random point of the renewal cycle.
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
+      const change = changeEveryPolicy(admin, NAMESPACE, intended, 5000 + kill);
+      await new Promise((r) => setTimeout(r, 200));
+      const killedAt = Date.now();
+      await leader.stop('SIGKILL');
+      await eventually(async () => expect(await follower.isLeader()).toBe(true), 60_000, 100);
+      failovers.push(Date.now() - killedAt);
+      await change;
+      leader = follower;
+      follower = await start(`r${kill + 1}`);
+      await converged(admin, NAMESPACE, intended, CONVERGE_MS);
+    }
+    lease.stop();
+    // Renewals of one holder follow each other no faster than the retry period allows.
+    const gaps = lease.writes.slice(1).flatMap((w, i) => (w.holder === lease.writes[i].holder ? [w.at - lease.writes[i].at] : []));
+    const spanMs = lease.writes.at(-1)!.at - lease.writes[0].at;
+    const holders = new Set(lease.writes.map((w) => w.holder)).size;
+    const figures = {
+      policies: POLICIES,
+      kills: KILLS,
+      timings: {
+        leaseDurationSeconds: process.env.APPNETPOL_LEASE_DURATION_SECONDS ?? 'default',
+        renewDeadlineSeconds: process.env.APPNETPOL_RENEW_DEADLINE_SECONDS ?? 'default',
+        retryPeriodSeconds: process.env.APPNETPOL_RETRY_PERIOD_SECONDS ?? 'default',
+      },
+      failoverSeconds: failovers.map(seconds),
+      failoverP50Seconds: seconds(percentile(failovers, 50)),
+      failoverMaxSeconds: seconds(Math.max(...failovers)),
+      leaseWrites: lease.writes.length,
+      leaseWritesPerSecond: Math.round((lease.writes.length / (spanMs / 1000)) * 100) / 100,
+      shortestGapBetweenWritesOfOneReplicaSeconds: seconds(Math.min(...gaps)),
+      leaders: holders,
+      violations: (await invariantViolations(admin, NAMESPACE, intended)).length,
+    };
+    reportFigures('leader-failover', figures);
+    expect(figures.violations).toBe(0);
+    expect(Math.min(...gaps)).toBeGreaterThan(1500);
+  }, 1_800_000);
+});

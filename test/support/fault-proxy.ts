@@ -1,0 +1,76 @@
+/**
+ * A TCP proxy in front of the API server that misbehaves on purpose: it ends connections early (so
+ * watches and requests break off mid-stream), slows every chunk down, and lets some connections hang
+ * without a byte, so the client's request timeouts are what ends them. TLS passes through untouched.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface Faults {
+  /** Each connection is cut after a random time in this range (ms). */
+  closeAfterMs?: [number, number];
+  /** Every chunk waits this long in each direction (ms). */
+  delayMs?: number;
+  /** Share of connections (0..1) that stop passing data after their first second. */
+  hangShare?: number;
+}
+
+export interface FaultProxy {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  faults: Faults;
+  readonly counts: { connections: number; cut: number; hung: number };
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string, faults: Faults = {}): Promise<FaultProxy> {
+  const { hostname, port } = new URL(target);
+  const counts = { connections: 0, cut: 0, hung: 0 };
+  const sockets = new Set<Socket>();
+  const proxy: FaultProxy = { server: '', faults, counts, close: async () => undefined };
+
+  const server: Server = createServer((client) => {
+    counts.connections++;
+    const upstream = connect(Number(port), hostname);
+    let hung = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    const forward = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (hung) return;
+        const delay = proxy.faults.delayMs ?? 0;
+        if (delay > 0) setTimeout(() => to.write(chunk), delay);
+        else to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
+    const [min, max] = proxy.faults.closeAfterMs ?? [0, 0];
+    if (max > 0) {
+      const cut = setTimeout(() => {
+        counts.cut++;
+        client.destroy();
+      }, min + Math.random() * (max - min));
+      client.on('close', () => clearTimeout(cut));
+    }
+    if (Math.random() < (proxy.faults.hangShare ?? 0)) {
+      const hang = setTimeout(() => {
+        counts.hung++;
+        hung = true;
+      }, 1000);
+      client.on('close', () => clearTimeout(hang));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.server = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  proxy.close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return proxy;
+}
