@@ -112,6 +112,11 @@ function peer(direction: 'ingress' | 'egress'): OpenAPISchema {
         maxLength: 43,
         'x-kubernetes-validations': [
           { rule: 'isCIDR(self)', message: 'cidr must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8' },
+          // A NetworkPolicy refuses host bits after the prefix, so the policy must too.
+          {
+            rule: '!isCIDR(self) || cidr(self) == cidr(self).masked()',
+            message: 'cidr must not have bits set after its prefix length: write the network address, such as 10.0.0.0/8 rather than 10.1.2.3/8',
+          },
         ],
       },
       except: {
@@ -129,8 +134,8 @@ function peer(direction: 'ingress' | 'egress'): OpenAPISchema {
           'a peer sets exactly one of: app (with optional space), selector (with optional namespaceSelector), entity, cidr (with optional except)',
       },
       {
-        rule: '!has(self.except) || !has(self.cidr) || !isCIDR(self.cidr) || self.except.all(e, isCIDR(e) && cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength())',
-        message: 'except entries must be CIDRs strictly inside cidr',
+        rule: '!has(self.except) || !has(self.cidr) || !isCIDR(self.cidr) || self.except.all(e, isCIDR(e) && cidr(e) == cidr(e).masked() && cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength())',
+        message: 'except entries must be CIDRs strictly inside cidr, with no bits set after their prefix length',
         fieldPath: '.except',
       },
     ],

@@ -19,7 +19,9 @@ const environment = new Environment()
   .registerFunction('net.CIDR.containsCIDR(string): bool', (range: CIDR, other: string) =>
     range.containsCIDR(cidrOrThrow(other)),
   )
-  .registerFunction('net.CIDR.prefixLength(): int', (range: CIDR) => BigInt(range.prefixLength));
+  .registerFunction('net.CIDR.prefixLength(): int', (range: CIDR) => BigInt(range.prefixLength))
+  .registerFunction('net.CIDR.masked(): net.CIDR', (range: CIDR) => range.masked())
+  .registerOperator('net.CIDR == net.CIDR', (a: CIDR, b: CIDR) => a.equals(b));
 
 const compiled = new Map<string, ParseResult>();
 

@@ -8,6 +8,18 @@ export class CIDR {
     readonly family: 'ipv4' | 'ipv6',
   ) {}
 
+  /** The range with every bit after the prefix cleared: 10.1.2.3/8 becomes 10.0.0.0/8. */
+  masked(): CIDR {
+    const bits = this.family === 'ipv4' ? 32 : 128;
+    const host = (1n << BigInt(bits - this.prefixLength)) - 1n;
+    return new CIDR(formatAddress(addressValue(this) & ~host, this.family), this.prefixLength, this.family);
+  }
+
+  /** The same range, however its address is spelled. */
+  equals(other: CIDR): boolean {
+    return other.family === this.family && other.prefixLength === this.prefixLength && addressValue(other) === addressValue(this);
+  }
+
   /** True when every address of `other` is inside this range. */
   containsCIDR(other: CIDR): boolean {
     if (other.family !== this.family || other.prefixLength < this.prefixLength) return false;
@@ -32,4 +44,17 @@ export function parseCIDR(text: string): CIDR | undefined {
     return prefixLength <= 128 ? new CIDR(address, prefixLength, 'ipv6') : undefined;
   }
   return undefined;
+}
+
+function addressValue({ address, family }: CIDR): bigint {
+  if (family === 'ipv4') return address.split('.').reduce((value, octet) => (value << 8n) | BigInt(octet), 0n);
+  const [head, tail = ''] = address.split('::');
+  const groups = (part: string) => (part ? part.split(':') : []);
+  const missing = address.includes('::') ? 8 - groups(head).length - groups(tail).length : 0;
+  return [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)].reduce((value, group) => (value << 16n) | BigInt(`0x${group}`), 0n);
+}
+
+function formatAddress(value: bigint, family: CIDR['family']): string {
+  if (family === 'ipv4') return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join('.');
+  return Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':');
 }

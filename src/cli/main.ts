@@ -50,8 +50,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--leader-elect [enabled]', 'reconcile only while holding the leader Lease (true or false; default true)').env('APPNETPOL_LEADER_ELECT'))
     .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE, else default)').env('APPNETPOL_LEADER_ELECTION_NAMESPACE'))
     .addOption(new Option('--leader-election-name <name>', 'name of the Lease (default appnetpol-controller)').env('APPNETPOL_LEADER_ELECTION_NAME'))
-    .addOption(new Option('--lease-duration-seconds <n>', 'how long followers wait for a silent leader (default 15)').env('APPNETPOL_LEASE_DURATION_SECONDS'))
-    .addOption(new Option('--renew-deadline-seconds <n>', 'a leader that cannot renew for this long exits (default 10)').env('APPNETPOL_RENEW_DEADLINE_SECONDS'))
+    .addOption(new Option('--lease-duration-seconds <n>', 'how long followers wait for a silent leader (default 8)').env('APPNETPOL_LEASE_DURATION_SECONDS'))
+    .addOption(new Option('--renew-deadline-seconds <n>', 'a leader that cannot renew for this long exits (default 5)').env('APPNETPOL_RENEW_DEADLINE_SECONDS'))
     .addOption(new Option('--retry-period-seconds <n>', 'how often the lease is renewed or looked at (default 2)').env('APPNETPOL_RETRY_PERIOD_SECONDS'))
     .action(async (options: ControllerFlags) => {
       const config = loadConfig({

@@ -21,7 +21,7 @@ import { egressRule, ingressRule, ownedNetworkPolicy, type DesiredNetworkPolicy,
 import type { PeerContext } from './peers.js';
 import { resolvedRefsCondition } from './refs.js';
 import { planRules, ruleLocation, specRulesByDirection } from './rules.js';
-import { appPodSelector, canonicalSelector, workloadLabel } from './selectors.js';
+import { appPodSelector, canonicalSelector, selectorKeyProblems, workloadLabel } from './selectors.js';
 
 export interface AppNetworkPolicyPlanInput {
   policy: AppNetworkPolicy;
@@ -135,14 +135,16 @@ function specInvariantProblems(spec: AppNetworkPolicySpec): string[] {
   if (!spec.ingress && !spec.egress) {
     problems.push('spec: list ingress, egress or both (an empty list denies that direction)');
   }
+  problems.push(...selectorKeyProblems(spec.selector, 'spec.selector'));
   for (const { direction, rules } of specRulesByDirection(spec)) {
     rules.forEach((rule, index) => {
+      const location = ruleLocation(direction, index, rule.name);
       for (const peer of rule.peers ?? []) {
         const kinds = [peer.app ?? peer.space, peer.selector ?? peer.namespaceSelector, peer.entity, peer.cidr ?? peer.except];
         if (kinds.filter((k) => k !== undefined).length !== 1) {
-          const location = ruleLocation(direction, index, rule.name);
           problems.push(`${location}: each peer needs exactly one of app, selector/namespaceSelector, entity, cidr`);
         }
+        problems.push(...selectorKeyProblems(peer.selector, `${location} selector`), ...selectorKeyProblems(peer.namespaceSelector, `${location} namespaceSelector`));
       }
     });
   }

@@ -11,6 +11,30 @@ export function sortedRecord(record: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Why `key` is no label key the API server accepts in a NetworkPolicy selector, or undefined. The CRD
+ * schema cannot check map keys (matchLabels), so the planner does, before a write that would fail.
+ */
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return `label key "${key}" has a prefix that is no DNS subdomain of at most 253 characters`;
+  if (!LABEL_NAME.test(name)) return `label key "${key}" must be at most 63 letters, digits, '-', '_' or '.' (after an optional "prefix/"), starting and ending with a letter or digit`;
+  return undefined;
+}
+
+/** Problems of every key a selector names (`where` says which selector). */
+export function selectorKeyProblems(selector: LabelSelector | undefined, where: string): string[] {
+  const keys = [...Object.keys(selector?.matchLabels ?? {}), ...(selector?.matchExpressions ?? []).map((e) => e.key)];
+  return keys.flatMap((key) => {
+    const problem = labelKeyProblem(key);
+    return problem ? [`${where}: ${problem}`] : [];
+  });
+}
+
 export function canonicalSelector(selector: LabelSelector | undefined): V1LabelSelector {
   const matchLabels = sortedRecord(selector?.matchLabels ?? {});
   const matchExpressions = (selector?.matchExpressions ?? []).map((e) => ({

@@ -11,8 +11,8 @@ import { createPolicy, waitReady } from '../support/policies.js';
 
 const { admin, plane } = testCluster();
 const LEASE = `appnetpol-le-${randomBytes(3).toString('hex')}`;
-/** The defaults: 15 s lease, 10 s renew deadline, 2 s retry period. */
-const LEASE_DURATION_MS = 15_000;
+/** The defaults: 8 s lease, 5 s renew deadline, 2 s retry period. */
+const LEASE_DURATION_MS = 8_000;
 const RETRY_PERIOD_MS = 2_000;
 
 const running: OperatorProcess[] = [];

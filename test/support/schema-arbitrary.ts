@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import type { OpenAPISchema } from '../../src/api/openapi-schema.js';
 
 const MAX_ITEMS = 3;
+/** One value in this many is drawn from outside the schema; each spec has dozens of values. */
+const OUTSIDE = 40;
 
 const octet = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
@@ -33,12 +35,12 @@ const wantsCidr = (schema: OpenAPISchema) => (schema['x-kubernetes-validations']
 function stringArbitrary(schema: OpenAPISchema): fc.Arbitrary<string> {
   const maxLength = Math.min(schema.maxLength ?? 40, 70);
   const anyString = fc.string({ maxLength: maxLength + 2 });
-  if (schema.enum) return fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: anyString });
-  if (wantsCidr(schema)) return fc.oneof({ weight: 8, arbitrary: cidrish }, { weight: 1, arbitrary: anyString });
+  if (schema.enum) return fc.oneof({ weight: OUTSIDE, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: anyString });
+  if (wantsCidr(schema)) return fc.oneof({ weight: OUTSIDE, arbitrary: cidrish }, { weight: 1, arbitrary: anyString });
   const pattern = schema.pattern ?? matchesRule(schema);
   if (pattern) {
     const matching = fc.stringMatching(new RegExp(pattern), { size: 'small' }).filter((s) => s.length <= (schema.maxLength ?? Infinity));
-    return fc.oneof({ weight: 8, arbitrary: matching }, { weight: 1, arbitrary: anyString });
+    return fc.oneof({ weight: OUTSIDE, arbitrary: matching }, { weight: 1, arbitrary: anyString });
   }
   return anyString;
 }
@@ -46,7 +48,7 @@ function stringArbitrary(schema: OpenAPISchema): fc.Arbitrary<string> {
 function integerArbitrary(schema: OpenAPISchema): fc.Arbitrary<number> {
   const min = schema.minimum ?? 0;
   const max = schema.maximum ?? 100_000;
-  return fc.oneof({ weight: 10, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.constantFrom(min - 1, max + 1, 0, -1) });
+  return fc.oneof({ weight: OUTSIDE, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.constantFrom(min - 1, max + 1, 0, -1) });
 }
 
 /**
@@ -64,7 +66,7 @@ export function arbitraryOf(schema: OpenAPISchema, overrides: Record<string, fc.
         return fc.record(properties, { requiredKeys: schema.required ?? [] });
       }
       if (schema.additionalProperties) {
-        const key = fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^([a-z0-9]+\.)?[a-z]([-a-z0-9]{0,10}[a-z0-9])?$/) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
+        const key = fc.oneof({ weight: OUTSIDE, arbitrary: fc.stringMatching(/^([a-z0-9]+\.)?[a-z]([-a-z0-9]{0,10}[a-z0-9])?$/) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
         return fc.dictionary(key, arbitraryOf(schema.additionalProperties, overrides), { maxKeys: Math.min(schema.maxProperties ?? MAX_ITEMS, MAX_ITEMS) });
       }
       return fc.constant({});
@@ -80,4 +82,18 @@ export function arbitraryOf(schema: OpenAPISchema, overrides: Record<string, fc.
     default:
       return fc.jsonValue({ maxDepth: 2 });
   }
+}
+
+/**
+ * Objects of `schema` that set exactly one of `groups` (its first property required, the rest of the
+ * group optional, the other groups absent), as the CEL rules of a node like a peer demand; now and then
+ * any mix, which the API server must refuse.
+ */
+export function oneGroupOf(schema: OpenAPISchema, groups: string[][], overrides: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<unknown> {
+  const grouped = new Set(groups.flat());
+  const variants = groups.map((group) => {
+    const properties = Object.fromEntries(Object.entries(schema.properties!).filter(([key]) => group.includes(key) || !grouped.has(key)));
+    return arbitraryOf({ ...schema, properties, required: [...(schema.required ?? []), group[0]] }, overrides);
+  });
+  return fc.oneof(...variants.map((arbitrary) => ({ weight: OUTSIDE / 4, arbitrary })), { weight: 1, arbitrary: arbitraryOf(schema, overrides) });
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../../src/config/operator-config.js';
 
 describe('leader election settings', () => {
-  it('defaults to on with a 15 s lease, 10 s renew deadline and 2 s retry period', () => {
-    expect(loadConfig({})).toMatchObject({ leaderElect: true, leaderElectionName: 'appnetpol-controller', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+  it('defaults to on with an 8 s lease, 5 s renew deadline and 2 s retry period', () => {
+    expect(loadConfig({})).toMatchObject({ leaderElect: true, leaderElectionName: 'appnetpol-controller', leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSeconds: 2 });
     expect(loadConfig({}).leaderElectionNamespace).toBeUndefined();
   });
 
@@ -17,8 +17,8 @@ describe('leader election settings', () => {
 
   it.each([
     [{ leaderElect: 'maybe' }, 'leaderElect: must be boolean'],
-    [{ renewDeadlineSeconds: '15' }, 'renewDeadlineSeconds (15) must be less than leaseDurationSeconds (15)'],
-    [{ retryPeriodSeconds: '10' }, 'retryPeriodSeconds (10) must be less than renewDeadlineSeconds (10)'],
+    [{ renewDeadlineSeconds: '8' }, 'renewDeadlineSeconds (8) must be less than leaseDurationSeconds (8)'],
+    [{ retryPeriodSeconds: '5' }, 'retryPeriodSeconds (5) must be less than renewDeadlineSeconds (5)'],
     [{ leaderElectionNamespace: 'Not_A_Namespace' }, 'leaderElectionNamespace: must match pattern'],
   ])('rejects %j', (flags, message) => {
     expect(() => loadConfig({ flags })).toThrow(message);
