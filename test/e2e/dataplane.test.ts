@@ -197,10 +197,13 @@ describeDataplane('enforcement on a real dataplane (kube-router firewall)', () =
   it('a port range (endPort) opens exactly its ports', async () => {
     const space = await createNamespace('dp-range');
     const client = await appPod(space, 'client');
-    const ranged = { tcp: [5999, 6000, 6001, 6002, 6003], udp: [6001] };
-    const server = await appPod(space, 'server', 'app', ranged);
+    // The server lives outside the client's Space: kube-router v2.1.0 also runs a policy's ingress rules on
+    // the outbound traffic of the pods it selects, so a PermitAll ingress in the same Space would let
+    // the client's denied egress through to its neighbours (docs/dataplane.md).
+    const serverSpace = await createNamespace('dp-range-server');
+    const server = await appPod(serverSpace, 'server', 'app', { tcp: [5999, 6000, 6001, 6002, 6003], udp: [6001] });
     await createSpace(space, { appNetworkPolicy: { ingress: 'PermitAll', egress: 'DenyAll' } });
-    await applyPolicy(space, 'client', { app: 'client', egress: [{ to: [{ app: 'server' }], ports: [{ protocol: 'TCP', port: 6000, endPort: 6002 }] }] });
+    await applyPolicy(space, 'client', { app: 'client', egress: [{ to: [{ app: 'server', space: serverSpace }], ports: [{ protocol: 'TCP', port: 6000, endPort: 6002 }] }] });
     await expectFlows(
       dataplane,
       [flow(client, server, 6000), flow(client, server, 6001), flow(client, server, 6002)],

@@ -63,7 +63,7 @@ function missingKernelFeatures(): string | undefined {
   const ns = `anp${randomBytes(3).toString('hex')}-probe`;
   const steps: string[][] = [
     ['ip', 'netns', 'add', ns],
-    ['ip', '-n', ns, 'link', 'add', 'a', 'type', 'veth', 'peer', 'name', 'b'],
+    ['ip', '-n', ns, 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'],
     ['ip', 'netns', 'exec', ns, 'ipset', 'create', 'probe', 'hash:ip'],
     ['ip', 'netns', 'exec', ns, 'iptables', '-A', 'FORWARD', '-m', 'set', '--match-set', 'probe', 'src', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'REJECT'],
     ['ip', 'netns', 'exec', ns, 'iptables', '-A', 'FORWARD', '-m', 'physdev', '--physdev-is-bridged', '-m', 'comment', '--comment', 'probe', '-j', 'MARK', '--set-xmark', '0x10000/0x10000'],
@@ -294,20 +294,25 @@ function run(command: string, ...args: string[]): string {
 
 /** Kills what runs in the namespace, then deletes it: its veths, routes, chains and ipsets go with it. */
 function deleteNetns(ns: string): void {
-  let pids: string[] = [];
-  try {
-    pids = run('ip', 'netns', 'pids', ns).split('\n').filter(Boolean);
-  } catch {
-    return; // No such namespace.
-  }
+  const pids = processesIn(ns);
+  if (pids === undefined) return;
   for (const pid of pids) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
   run('ip', 'netns', 'del', ns);
+}
+
+/** The processes inside a network namespace, or undefined when there is no such namespace. */
+function processesIn(ns: string): number[] | undefined {
+  try {
+    return run('ip', 'netns', 'pids', ns).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One request to an agent; waits for its control socket to appear (the agent may still be starting). */
