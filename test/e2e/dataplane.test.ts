@@ -9,6 +9,7 @@ import { createNamespace, eventually, testCluster } from '../support/cluster.js'
 import { Dataplane, prepareDataplane, type Endpoint, type PodSpec } from '../support/dataplane/dataplane.js';
 import { expectFlows, flow } from '../support/dataplane/flows.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
+import { measureEnforcement } from '../bench/enforcement.js';
 import { waitReady } from '../support/policies.js';
 
 const NETPOL = '/apis/networking.k8s.io/v1';
@@ -254,5 +255,14 @@ describeDataplane('enforcement on a real dataplane (kube-router firewall)', () =
     }
     await eventually(async () => expect((await admin.get(`${NETPOL}/namespaces/${space}/networkpolicies/${name}`)).metadata!.uid).not.toBe(uid));
     await expectFlows(dataplane, [flow(fetcher, world, 443)], []);
+  });
+
+  it('the time-to-enforcement benchmark runs (a few tries, so its code cannot rot)', async () => {
+    const { admin, plane } = testCluster();
+    const result = await measureEnforcement({ admin, kubeconfig: plane.kubeconfig, dataplane }, 3);
+    for (const series of [result.applyToConnection, result.kubectl, result.dataplaneAlone]) {
+      expect(series.samplesMs).toHaveLength(3);
+      expect(series.p99Ms).toBeGreaterThanOrEqual(series.p50Ms);
+    }
   });
 });
