@@ -25,6 +25,8 @@ const SPACES = '/apis/kf.dev/v1alpha1/spaces';
 const NETPOL = '/apis/networking.k8s.io/v1';
 /** How often the client tries to connect while waiting; a denied attempt returns at once (kube-router rejects). */
 const POLL_MS = 2;
+/** A denied attempt fails at once (the node answers every rejection); this only bounds a lost packet. */
+const ATTEMPT_MS = 50;
 
 export interface Series {
   samplesMs: number[];
@@ -129,7 +131,7 @@ function networkPolicy(namespace: string, clientNamespace: string): KubeObject {
 /** Milliseconds from `since` until `client` first reaches `server`. */
 async function untilOpen(dataplane: Dataplane, client: Endpoint, server: Endpoint, since: number): Promise<number> {
   const deadline = since + 60_000;
-  while (!(await dataplane.connects(client, server, PORT, 'TCP', 200))) {
+  while (!(await dataplane.connects(client, server, PORT, 'TCP', ATTEMPT_MS))) {
     if (performance.now() > deadline) throw new Error(`${client.name} did not reach ${server.name} within 60 s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -123,7 +123,9 @@ export class Dataplane {
   private async startNode(kubeRouter: string): Promise<void> {
     const ns = this.addNetns('node');
     run('ip', '-n', ns, 'addr', 'add', `${NODE_IP}/32`, 'dev', 'lo');
-    run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    // No rate limit on the node's ICMP errors: kube-router rejects denied packets with one, and after the
+    // default burst of six a denied connection would wait for its timeout instead of failing at once.
+    run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.icmp_ratelimit=0');
 
     const { admin, plane } = this.options;
     await admin.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: this.nodeName } });
