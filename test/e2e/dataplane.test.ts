@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { createNamespace, eventually, testCluster } from '../support/cluster.js';
-import { Dataplane, prepareDataplane, type Endpoint, type PodSpec } from '../support/dataplane/dataplane.js';
+import { Dataplane, prepareDataplane, type Endpoint, type Peer, type PodSpec } from '../support/dataplane/dataplane.js';
 import { expectFlows, flow } from '../support/dataplane/flows.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 import { measureEnforcement } from '../bench/enforcement.js';
@@ -23,15 +23,15 @@ const DNS_NAME = 'partner-api.example.test';
 const DNS_ANSWER = '192.0.2.80';
 
 const prepared = prepareDataplane();
-const unsupported = 'unsupported' in prepared ? prepared.unsupported : undefined;
-if (unsupported) console.warn(`Skipping the dataplane tests: ${unsupported}`);
+if ('unsupported' in prepared) console.warn(`Skipping the dataplane tests: ${prepared.unsupported}`);
+const kubeRouter = 'kubeRouter' in prepared ? prepared.kubeRouter : undefined;
 
-type Networkconfig = Record<string, Record<string, string>>;
+type NetworkConfig = Record<string, Record<string, string>>;
 
 let dataplane: Dataplane;
 let operator: OperatorProcess;
-let dns: Endpoint;
-let world: Endpoint;
+let dns: Peer;
+let world: Peer;
 /** A pod in a namespace without any policy: free to send, and a stranger to every policy. */
 let stranger: Endpoint;
 const spaces: string[] = [];
@@ -48,20 +48,20 @@ async function appPod(namespace: string, name: string, workload: 'app' | 'build'
 }
 
 /** A Kf Space for an existing namespace of the same name; waits until its policies are written. */
-async function createSpace(name: string, networkConfig: Networkconfig): Promise<void> {
+async function createSpace(name: string, networkConfig: NetworkConfig): Promise<void> {
   const { admin } = testCluster();
   await admin.create('/apis/kf.dev/v1alpha1/spaces', { apiVersion: 'kf.dev/v1alpha1', kind: 'Space', metadata: { name }, spec: { networkConfig } });
   spaces.push(name);
   await waitForSpacePolicies(name, networkConfig);
 }
 
-async function setNetworkConfig(name: string, networkConfig: Networkconfig): Promise<void> {
+async function setNetworkConfig(name: string, networkConfig: NetworkConfig): Promise<void> {
   await testCluster().admin.mergePatch(`/apis/kf.dev/v1alpha1/spaces/${name}`, { spec: { networkConfig } });
   await waitForSpacePolicies(name, networkConfig);
 }
 
 /** The app baseline carries the config's rules once the operator has written it. */
-async function waitForSpacePolicies(name: string, networkConfig: Networkconfig): Promise<void> {
+async function waitForSpacePolicies(name: string, networkConfig: NetworkConfig): Promise<void> {
   const app = networkConfig.appNetworkPolicy ?? {};
   await eventually(async () => {
     const baseline = await testCluster().admin.get<KubeObject & { spec: { ingress?: unknown[]; egress?: unknown[] } }>(`${NETPOL}/namespaces/${name}/networkpolicies/appnetpol-space-app`);
@@ -91,12 +91,12 @@ async function createKfDenyAll(namespace: string): Promise<void> {
   });
 }
 
-const describeDataplane = 'kubeRouter' in prepared ? describe : describe.skip;
+const describeDataplane = kubeRouter ? describe : describe.skip;
 
 describeDataplane('enforcement on a real dataplane (kube-router firewall)', () => {
   beforeAll(async () => {
     const { admin, plane } = testCluster();
-    dataplane = await Dataplane.start({ plane, admin, logDir: `${plane.dir}/logs` }, (prepared as { kubeRouter: string }).kubeRouter);
+    dataplane = await Dataplane.start({ plane, admin, logDir: `${plane.dir}/logs` }, kubeRouter!);
     dns = await dataplane.addDnsServer({ [DNS_NAME]: DNS_ANSWER });
     world = dataplane.addExternalHost('world', WORLD_IP, [443, 8443]);
     stranger = await appPod(await createNamespace('dp-stranger'), 'stranger');

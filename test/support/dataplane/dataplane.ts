@@ -19,14 +19,19 @@ import type { ControlPlane } from '../../../hack/control-plane.js';
 import { isNotFound, type KubeClient } from '../../../src/runtime/kube-client.js';
 import { eventually } from '../cluster.js';
 import type { AgentReply, AgentRequest } from './protocol.js';
+import { splice } from './splice.js';
 
 export type Protocol = 'TCP' | 'UDP';
 
 /** Something that answers on an address: a pod, or a host outside the cluster. */
-export interface Endpoint {
+export interface Peer {
   /** The name its listeners answer with: `namespace/pod` for pods. */
   name: string;
   ip: string;
+}
+
+/** A peer with an agent, which can also make connections. */
+export interface Endpoint extends Peer {
   /** The agent's control socket. */
   control: string;
 }
@@ -136,12 +141,7 @@ export class Dataplane {
     // kube-router reaches the API server at the same 127.0.0.1:<port>, its namespace's own loopback.
     const apiPort = Number(new URL(plane.server).port);
     const relaySocket = join(this.dir, 'api.sock');
-    this.apiRelay = createServer((client) => {
-      const upstream = createConnection({ host: '127.0.0.1', port: apiPort });
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    }).listen(relaySocket);
+    this.apiRelay = createServer((client) => splice(client, createConnection({ host: '127.0.0.1', port: apiPort }))).listen(relaySocket);
     this.spawnIn(ns, 'relay', process.execPath, [join(compiledDir, 'relay.js'), '--listen', String(apiPort), '--to', relaySocket]);
 
     this.spawnIn(ns, 'kube-router', kubeRouter, [
@@ -169,7 +169,7 @@ export class Dataplane {
   }
 
   /** The cluster DNS: a pod labelled k8s-app=kube-dns in kube-system running dnsmasq on UDP and TCP 53. */
-  async addDnsServer(records: Record<string, string>): Promise<Endpoint> {
+  async addDnsServer(records: Record<string, string>): Promise<Peer> {
     const name = `${this.prefix}-dns`;
     const ip = this.nextAddress();
     const ns = this.attachNetns(ip);
@@ -186,7 +186,7 @@ export class Dataplane {
       ...Object.entries(records).map(([host, address]) => `--host-record=${host},${address}`),
     ]);
     await this.createPod({ namespace: 'kube-system', name, labels: { 'k8s-app': 'kube-dns' } }, { containers: [{ name: 'dnsmasq', image: 'appnetpol.local/dnsmasq' }] }, ip);
-    return { name: `kube-system/${name}`, ip, control: '' };
+    return { name: `kube-system/${name}`, ip };
   }
 
   /** A host outside the cluster: a namespace of its own on `ip`, reached through the node, with no Pod object. */
@@ -195,13 +195,13 @@ export class Dataplane {
   }
 
   /** Whether `from` gets an answer from `to`'s listener on `port` within the deadline. */
-  async connects(from: Endpoint, to: Endpoint, port: number, protocol: Protocol = 'TCP', timeoutMs = DENIED_DEADLINE_MS): Promise<boolean> {
+  async connects(from: Endpoint, to: Peer, port: number, protocol: Protocol = 'TCP', timeoutMs = DENIED_DEADLINE_MS): Promise<boolean> {
     const reply = await ask(from, { op: 'connect', protocol, host: to.ip, port, timeoutMs });
     return reply.ok && reply.peer === to.name;
   }
 
   /** The A records `from` gets for `query` from the DNS server, or the error that stopped it. */
-  async resolve(from: Endpoint, server: Endpoint, query: string, protocol: Protocol, timeoutMs = DENIED_DEADLINE_MS): Promise<string[] | string> {
+  async resolve(from: Endpoint, server: Peer, query: string, protocol: Protocol, timeoutMs = DENIED_DEADLINE_MS): Promise<string[] | string> {
     const reply = await ask(from, { op: 'resolve', server: server.ip, query, protocol, timeoutMs });
     return reply.ok ? reply.addresses! : reply.error;
   }

@@ -1,16 +1,16 @@
 /** Checks traffic the way a person reads it: a list of flows, each open or not, compared in one go. */
 import { expect } from '@jest/globals';
 import { eventually } from '../cluster.js';
-import type { Dataplane, Endpoint, Protocol } from './dataplane.js';
+import type { Dataplane, Endpoint, Peer, Protocol } from './dataplane.js';
 
 export interface Flow {
   from: Endpoint;
-  to: Endpoint;
+  to: Peer;
   port: number;
   protocol?: Protocol;
 }
 
-export const flow = (from: Endpoint, to: Endpoint, port: number, protocol: Protocol = 'TCP'): Flow => ({ from, to, port, protocol });
+export const flow = (from: Endpoint, to: Peer, port: number, protocol: Protocol = 'TCP'): Flow => ({ from, to, port, protocol });
 
 const describeFlow = (f: Flow) => `${f.from.name} -> ${f.to.name} ${f.protocol ?? 'TCP'}/${f.port}`;
 

@@ -7,12 +7,8 @@
  */
 import { createConnection, createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import { splice } from './splice.js';
 
 const { values } = parseArgs({ options: { listen: { type: 'string' }, to: { type: 'string' } } });
 
-createServer((client) => {
-  const upstream = createConnection(values.to!);
-  client.pipe(upstream).pipe(client);
-  client.on('error', () => upstream.destroy());
-  upstream.on('error', () => client.destroy());
-}).listen(Number(values.listen), '127.0.0.1');
+createServer((client) => splice(client, createConnection(values.to!))).listen(Number(values.listen), '127.0.0.1');
