@@ -96,7 +96,6 @@ export interface DataplaneOptions {
 
 export class Dataplane {
   readonly nodeName: string;
-  readonly nodeIP = NODE_IP;
   private readonly prefix: string;
   private readonly nodeNetns: string;
   private readonly dir: string;
