@@ -135,7 +135,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
         '--allow-privileged=true',
-        '--enable-priority-and-fairness=false',
         // The API server refuses loopback addresses in Endpoints, so its own reconciler could only log
         // errors here; tests publish default/kubernetes EndpointSlices themselves, as a cluster would.
         '--endpoint-reconciler-type=none',
