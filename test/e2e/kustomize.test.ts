@@ -27,6 +27,7 @@ describe('config/default', () => {
       'CustomResourceDefinition/appnetworkpolicies.networking.kf.dev',
       'Deployment/appnetpol-system/appnetpol-cf-api',
       'Deployment/appnetpol-system/appnetpol-controller',
+      'FlowSchema/appnetpol-controller-leader-election',
       'Namespace/appnetpol-system',
       'Role/appnetpol-system/appnetpol-controller-leader-election',
       'Role/default/appnetpol-controller-apiserver-endpoints',

@@ -12,7 +12,11 @@ export const OPERATOR_NAMESPACE = 'appnetpol-system';
 
 export type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 export type Role = Manifest & { rules: Rule[] };
-type Binding = Manifest & { roleRef?: { name: string }; subjects?: { namespace?: string }[] };
+type Binding = Manifest & {
+  roleRef?: { name: string };
+  subjects?: { namespace?: string }[];
+  spec?: { rules?: { subjects?: { serviceAccount?: { namespace: string } }[] }[] };
+};
 
 /** config/rbac's objects for `serviceAccount` (those named after it), relocated into `namespace`. */
 export function renderRbacFor(serviceAccount: string, namespace: string, suffix: string): Manifest[] {
@@ -24,6 +28,8 @@ export function renderRbacFor(serviceAccount: string, namespace: string, suffix:
       if (object.kind !== 'ServiceAccount') object.metadata.name += `-${suffix}`;
       if (object.roleRef) object.roleRef.name += `-${suffix}`;
       for (const subject of object.subjects ?? []) subject.namespace = namespace;
+      // A FlowSchema names the ServiceAccount inside its rules.
+      for (const rule of object.spec?.rules ?? []) for (const subject of rule.subjects ?? []) if (subject.serviceAccount) subject.serviceAccount.namespace = namespace;
       return object;
     });
 }
