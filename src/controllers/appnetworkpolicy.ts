@@ -4,6 +4,7 @@
  */
 import { validateAppNetworkPolicy } from '../api/validate.js';
 import { API_VERSION, KIND, PLURAL, POLICIES_PATH, type AppNetworkPolicy, type Condition } from '../api/types.js';
+import type { DataplaneConfig } from '../config/dataplanes.js';
 import type { EntityConfig } from '../config/entities.js';
 import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
 import { condition, KSTATUS_TYPES, mergeConditions, progressConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
@@ -22,6 +23,8 @@ const NAME = 'appnetworkpolicy';
 
 export interface AppNetworkPolicyControllerOptions extends QueueControllerOptions {
   entities: EntityConfig;
+  /** How Enforced learns whether NetworkPolicy is enforced. */
+  dataplane: DataplaneConfig;
   /** What the mesh controller publishes; Programmed, ResolvedRefs and Enforced then cover mesh output. */
   mesh?: MeshStatusBoard;
 }
@@ -86,7 +89,8 @@ export class AppNetworkPolicyController extends QueueController {
     const policy = { ...cached, apiVersion: API_VERSION, kind: KIND } as AppNetworkPolicy & KubeObject;
     const generation = policy.metadata.generation;
     const schemaErrors = validateAppNetworkPolicy(policy).map((issue) => `${issue.path}: ${issue.message}`);
-    const plan = planAppNetworkPolicy({ policy, facts: this.facts.current(), entities: this.options.entities, schemaErrors });
+    const facts = { ...this.facts.current(), dataplane: this.facts.dataplane(this.options.dataplane) };
+    const plan = planAppNetworkPolicy({ policy, facts, entities: this.options.entities, schemaErrors });
     let programmed: Condition;
     let failure: unknown;
     if (!plan.networkPolicy) {

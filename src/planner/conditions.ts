@@ -18,6 +18,8 @@ export const Reason = {
   Conflict: 'Conflict',
   Enforced: 'Enforced',
   NoEnforcingDataplaneDetected: 'NoEnforcingDataplaneDetected',
+  /** False: the operator configuration says NetworkPolicy is not enforced. */
+  NotEnforced: 'NotEnforced',
   Ready: 'Ready',
   /** Unknown: the current generation has not been fully evaluated and written yet. */
   Reconciling: 'Reconciling',

@@ -35,3 +35,8 @@ export async function createAll(objects: Manifest[]): Promise<void> {
 export async function deleteAll(objects: Manifest[]): Promise<void> {
   for (const object of objects) await testCluster().admin.delete(objectPath(object)).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 }
+
+/** `role`'s rules less `verb` on `resource` (all rules as rendered when `verb` is undefined). */
+export function rulesWithout(role: Role, resource: string, verb?: string): Rule[] {
+  return role.rules.map((rule) => (rule.resources.includes(resource) ? { ...rule, verbs: rule.verbs.filter((v) => v !== verb) } : rule));
+}
