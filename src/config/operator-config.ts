@@ -24,7 +24,7 @@ export interface OperatorConfig {
   essentials: EssentialsConfig;
   /** Istio output (see docs/istio.md). */
   mesh: MeshConfig;
-  /** How the Enforced condition learns whether NetworkPolicy is enforced (see docs/operations.md). */
+  /** How the Enforced condition learns whether NetworkPolicy is enforced (see docs/appnetworkpolicy.md). */
   dataplane: DataplaneConfig;
   /** Run the controllers only while holding the leader Lease (see docs/operations.md). */
   leaderElect: boolean;
