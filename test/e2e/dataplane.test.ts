@@ -15,8 +15,7 @@ import { createNamespace, eventually, testCluster } from '../support/cluster.js'
 import { createNamespaces } from '../support/fixtures.js';
 import type { Manifest } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { createAll, deleteAll, renderRbacFor } from '../support/rbac.js';
-import { serviceAccountKubeconfig } from '../support/service-account.js';
+import { configRbacIdentity, deleteAll, type ConfigRbacIdentity } from '../support/rbac.js';
 
 const { admin, plane } = testCluster();
 const SERVICE_ACCOUNT = 'appnetpol-controller';
@@ -25,10 +24,8 @@ const NOT_DETECTED = 'NoEnforcingDataplaneDetected';
 type Policy = KubeObject & { status?: { conditions?: Condition[] } };
 
 const suffix = randomBytes(3).toString('hex');
-let operatorNamespace: string;
+let identity: ConfigRbacIdentity;
 let ns: string;
-let rbacObjects: Manifest[];
-let kubeconfig: string;
 let operator: OperatorProcess | undefined;
 /** Dataplane namespaces this file created (kube-system exists already). */
 const createdNamespaces: string[] = [];
@@ -74,40 +71,37 @@ async function enforced(status: string, reason: string, saying = ''): Promise<Co
 
 async function startWith(config?: Record<string, unknown>): Promise<void> {
   await operator?.stop();
-  const args = ['--leader-election-namespace', operatorNamespace];
+  const args = ['--leader-election-namespace', identity.namespace];
   if (config) {
     const file = join(plane.dir, `dataplane-config-${suffix}-${randomBytes(2).toString('hex')}.json`);
     writeFileSync(file, JSON.stringify(config));
     args.push('--config', file);
   }
-  operator = await startOperator({ kubeconfig, logDir: `${plane.dir}/logs`, name: 'dataplane', args });
+  operator = await startOperator({ kubeconfig: identity.kubeconfig, logDir: `${plane.dir}/logs`, name: 'dataplane', args });
 }
 
 beforeAll(async () => {
-  operatorNamespace = await createNamespace('dataplane-operator');
+  identity = await configRbacIdentity(SERVICE_ACCOUNT, 'dataplane-operator', suffix);
   ns = await createNamespace('dataplane-apps');
   for (const namespace of new Set(KNOWN_DATAPLANES.map((s) => s.namespace))) {
     const exists = await admin.get(`/api/v1/namespaces/${namespace}`).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
     if (!exists) createdNamespaces.push(namespace);
   }
   await createNamespaces(createdNamespaces);
-  rbacObjects = renderRbacFor(SERVICE_ACCOUNT, operatorNamespace, suffix);
-  await createAll(rbacObjects);
   await admin.create(`/apis/networking.kf.dev/v1alpha1/namespaces/${ns}/appnetworkpolicies`, {
     apiVersion: 'networking.kf.dev/v1alpha1',
     kind: 'AppNetworkPolicy',
     metadata: { name: 'web', namespace: ns },
     spec: { app: 'web', ingress: [] },
   });
-  kubeconfig = await serviceAccountKubeconfig(operatorNamespace, SERVICE_ACCOUNT);
   await startWith();
 });
 
 afterAll(async () => {
   await operator?.stop();
   for (const signature of KNOWN_DATAPLANES) await deleteDaemonSet(signature);
-  await deleteAll(rbacObjects ?? []);
-  for (const namespace of [ns, operatorNamespace, ...createdNamespaces]) if (namespace) await admin.delete(`/api/v1/namespaces/${namespace}`);
+  await deleteAll(identity?.objects ?? []);
+  for (const namespace of [ns, identity?.namespace, ...createdNamespaces]) if (namespace) await admin.delete(`/api/v1/namespaces/${namespace}`);
 });
 
 describe('Enforced', () => {

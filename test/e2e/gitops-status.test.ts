@@ -12,10 +12,9 @@ import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { createNamespace, eventually, kubectl, testCluster } from '../support/cluster.js';
 import { createKfApp } from '../support/fixtures.js';
 import { gitopsStatus, statusTool } from '../support/gitops-status.js';
-import { objectPath, type Manifest } from '../support/kustomize.js';
+import { objectPath } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { createAll, deleteAll, renderRbacFor, rulesWithout, type Role } from '../support/rbac.js';
-import { serviceAccountKubeconfig } from '../support/service-account.js';
+import { configRbacIdentity, deleteAll, rulesWithout, type ConfigRbacIdentity, type Role } from '../support/rbac.js';
 
 const { admin, plane } = testCluster();
 const SERVICE_ACCOUNT = 'appnetpol-controller';
@@ -24,17 +23,15 @@ const SLICES = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
 type Policy = KubeObject & { status?: { observedGeneration?: number; conditions?: Condition[] } };
 
 const suffix = randomBytes(3).toString('hex');
-let operatorNamespace: string;
+let identity: ConfigRbacIdentity;
 let ns: string;
-let rbacObjects: Manifest[];
-let kubeconfig: string;
 let operator: OperatorProcess;
 /** The default/kubernetes EndpointSlices other test files may have published, put back afterwards. */
 let apiServerSlices: KubeObject[] = [];
 
 const policyPath = (name = '') => `/apis/networking.kf.dev/v1alpha1/namespaces/${ns}/appnetworkpolicies${name ? `/${name}` : ''}`;
 const netpolPath = (name = '') => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies${name ? `/${name}` : ''}`;
-const clusterRole = () => rbacObjects.find((o): o is Role => o.kind === 'ClusterRole')!;
+const clusterRole = () => identity.objects.find((o): o is Role => o.kind === 'ClusterRole')!;
 
 async function createPolicy(name: string, spec: Record<string, unknown> = { app: 'web', ingress: [{ from: [{ app: 'web-client' }], ports: [{ port: 8080 }] }] }): Promise<void> {
   await admin.create(policyPath(), { apiVersion: 'networking.kf.dev/v1alpha1', kind: 'AppNetworkPolicy', metadata: { name, namespace: ns }, spec });
@@ -50,22 +47,19 @@ async function expectStatus(name: string, kstatus: string, argocd: string): Prom
 }
 
 async function startOurOperator(name: string): Promise<OperatorProcess> {
-  return startOperator({ kubeconfig, logDir: `${plane.dir}/logs`, name, args: ['--leader-election-namespace', operatorNamespace, '--resync-seconds', '10'] });
+  return startOperator({ kubeconfig: identity.kubeconfig, logDir: `${plane.dir}/logs`, name, args: ['--leader-election-namespace', identity.namespace, '--resync-seconds', '10'] });
 }
 
 beforeAll(async () => {
   statusTool();
-  operatorNamespace = await createNamespace('gitops-operator');
+  identity = await configRbacIdentity(SERVICE_ACCOUNT, 'gitops-operator', suffix);
   ns = await createNamespace('gitops-apps');
-  rbacObjects = renderRbacFor(SERVICE_ACCOUNT, operatorNamespace, suffix);
-  await createAll(rbacObjects);
   await createKfApp(ns, 'web');
   await createKfApp(ns, 'web-client');
   // Without the API server's endpoints the kube-apiserver entity cannot be expanded: a spec the
   // operator cannot accept although admission did.
   apiServerSlices = (await admin.list(SLICES, { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items;
   for (const slice of apiServerSlices) await admin.delete(`${SLICES}/${slice.metadata!.name}`);
-  kubeconfig = await serviceAccountKubeconfig(operatorNamespace, SERVICE_ACCOUNT);
   operator = await startOurOperator('gitops');
 }, 600_000);
 
@@ -75,8 +69,8 @@ afterAll(async () => {
     const { name, labels } = slice.metadata!;
     await admin.create(SLICES, { ...slice, metadata: { name, namespace: 'default', labels } });
   }
-  await deleteAll(rbacObjects ?? []);
-  for (const namespace of [ns, operatorNamespace]) if (namespace) await admin.delete(`/api/v1/namespaces/${namespace}`);
+  await deleteAll(identity?.objects ?? []);
+  for (const namespace of [ns, identity?.namespace]) if (namespace) await admin.delete(`/api/v1/namespaces/${namespace}`);
 });
 
 describe('kstatus and the Argo CD health check on live AppNetworkPolicies', () => {
@@ -116,7 +110,7 @@ describe('kstatus and the Argo CD health check on live AppNetworkPolicies', () =
     await createPolicy('refused');
     const seen = await expectStatus('refused', 'Failed', 'Degraded');
     const why =
-      `writing NetworkPolicy appnetpol-refused: networkpolicies.networking.k8s.io is forbidden: User "system:serviceaccount:${operatorNamespace}:${SERVICE_ACCOUNT}" ` +
+      `writing NetworkPolicy appnetpol-refused: networkpolicies.networking.k8s.io is forbidden: User "system:serviceaccount:${identity.namespace}:${SERVICE_ACCOUNT}" ` +
       `cannot create resource "networkpolicies" in API group "networking.k8s.io" in the namespace "${ns}"`;
     expect(seen.kstatus.message).toBe(why);
     expect(seen.argocd.message).toBe(`ApplyFailed: ${why}`);
