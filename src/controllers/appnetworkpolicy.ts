@@ -115,7 +115,8 @@ export class AppNetworkPolicyController extends QueueController {
     // observedGeneration for Current, so the first sight of a policy says at once that it is in progress.
     const conditions = withMeshConditions([...plan.conditions, programmed], generation, meshView) ?? (policy.status?.observedGeneration === undefined ? plan.conditions : undefined);
     if (conditions) {
-      const retrying = (failure !== undefined && !isRefusal(failure)) || (meshView?.result?.writeProblems.some((p) => p.retrying) ?? false);
+      // Whether the failed writes behind a False Programmed may succeed on a retry alone (else: Stalled).
+      const retrying = failure !== undefined ? !isRefusal(failure) : programmed.status === 'True' && (meshView?.result?.writeProblems.every((p) => p.retrying) ?? false);
       await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), ...progressConditions(conditions, generation, retrying)]);
     }
     for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);

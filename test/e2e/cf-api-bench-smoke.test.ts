@@ -1,7 +1,7 @@
 /** The cf-api benchmark's code at a tiny scale, so the full run cannot rot between runs. */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { runCfApiBench, SMOKE_PLAN } from '../bench/cf-api.js';
-import { testCluster } from '../support/cluster.js';
+import { removeNamespaces, testCluster } from '../support/cluster.js';
 
 describe('cf-api benchmark smoke run', () => {
   it('loads apps and policies through the API and measures list latency', async () => {
@@ -13,4 +13,7 @@ describe('cf-api benchmark smoke run', () => {
     expect(result.rssAfterLoadMiB).toBeGreaterThan(0);
     expect(result.rssMiB).toBeGreaterThan(0);
   }, 240_000);
+
+  // Its 200 apps' AppNetworkPolicies would otherwise be reconciled by every later file's operator.
+  afterAll(() => removeNamespaces('cfb-'), 150_000);
 });
