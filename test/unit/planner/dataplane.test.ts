@@ -36,6 +36,8 @@ describe('detectDataplane', () => {
   it('takes kindnet from kind v0.24 on, and no older one', () => {
     expect(detectDataplane([kindnet('docker.io/kindest/kindnetd:v20240813-c6f155d6')], DEFAULT_DATAPLANE).state).toBe('Detected');
     expect(detectDataplane([kindnet('docker.io/kindest/kindnetd:v20250512-df8de77b@sha256:abc')], DEFAULT_DATAPLANE).state).toBe('Detected');
+    // kind v0.33.0, what hack/kind-up.sh builds.
+    expect(detectDataplane([kindnet('docker.io/kindest/kindnetd:v20260820-69b56db7')], DEFAULT_DATAPLANE).state).toBe('Detected');
     const old = detectDataplane([kindnet('docker.io/kindest/kindnetd:v20240513-cd2ac642')], DEFAULT_DATAPLANE);
     expect(old.state).toBe('NotDetected');
     expect(old.detail).toContain('kindnet (DaemonSet kube-system/kindnet: container kindnet-cni runs image docker.io/kindest/kindnetd:v20240513-cd2ac642, older than v20240813');
