@@ -9,6 +9,7 @@ import { PolicyIndex } from '../cfapi/policy-index.js';
 import { buildServer } from '../cfapi/server.js';
 import { CfPolicyService } from '../cfapi/service.js';
 import { CF_API_SELECTOR, PolicyStore } from '../cfapi/storage.js';
+import { clientSettingsOf } from '../config/kube-api.js';
 import { KubeClient, type KubeObject } from '../runtime/kube-client.js';
 import { createLogger } from '../runtime/logger.js';
 import { OperatorMetrics } from '../runtime/metrics.js';
@@ -22,9 +23,10 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
   const kubeconfig = new KubeConfig();
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
-  const client = new KubeClient(kubeconfig);
+  const metrics = new OperatorMetrics();
+  const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
 
-  const informers = new SharedInformers(client, log, new OperatorMetrics());
+  const informers = new SharedInformers(client, log, metrics);
   const guidSource = guidSourceOf(config);
   const directory = new AppDirectory(guidSource, informers.for<KubeObject>(directoryInformerOptions(guidSource)));
   const policies = informers.for<AppNetworkPolicy & KubeObject>({ resource: 'appnetworkpolicies', path: POLICIES_PATH, labelSelector: CF_API_SELECTOR });

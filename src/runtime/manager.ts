@@ -17,6 +17,8 @@ import { OperatorMetrics } from './metrics.js';
 export interface ManagerOptions {
   client: KubeClient;
   log: Logger;
+  /** The process's metrics, when something (the client) reports into them before the manager exists. */
+  metrics?: OperatorMetrics;
   /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
   healthAddress: { host: string; port: number };
   /** Run the controllers only while holding this Lease; without it this replica always runs them. */
@@ -33,7 +35,7 @@ export class Manager {
   private cachesSynced = false;
 
   constructor(private readonly options: ManagerOptions) {
-    const metrics = new OperatorMetrics();
+    const metrics = options.metrics ?? new OperatorMetrics();
     this.context = {
       client: options.client,
       metrics,

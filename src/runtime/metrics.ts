@@ -1,5 +1,6 @@
 /** Prometheus metrics of the operator: one registry, created once per process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ClientObserver } from './kube-client.js';
 
 export interface QueueMetrics {
   depth: { set(value: number): void };
@@ -52,6 +53,18 @@ export class OperatorMetrics {
   });
   readonly apiRequests = new Counter({ name: 'appnetpol_api_writes_total', help: 'Writes the operator sent to the API server, by kind and verb.', labelNames: ['kind', 'verb'] as const, registers: [this.registry] });
   readonly invalidSpaceConfig = new Gauge({ name: 'appnetpol_space_invalid_network_config', help: '1 for each Space whose networkConfig has an invalid value.', labelNames: ['space'] as const, registers: [this.registry] });
+  readonly restClientRequests = new Counter({
+    name: 'rest_client_requests_total',
+    help: 'Requests to the API server by status code (<error> when no answer came), method and host, as client-go counts them.',
+    labelNames: ['code', 'method', 'host'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRetries = new Counter({
+    name: 'appnetpol_api_retries_total',
+    help: 'Requests to the API server tried again, by cause: throttled (429), server-error (5xx on a read) or connection.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({ name: 'appnetpol_leader', help: '1 while this replica runs the controllers (holds the leader lease), else 0.', registers: [this.registry] });
 
   constructor() {
@@ -62,6 +75,14 @@ export class OperatorMetrics {
   /** Reports `count()` as appnetpol_managed_objects{kind}; registering a kind again replaces its source. */
   countManagedObjects(kind: string, count: () => number): void {
     this.managedObjectCounts.set(kind, count);
+  }
+
+  /** Feeds the Kubernetes client's answers and retries into rest_client_requests_total and appnetpol_api_retries_total. */
+  clientObserver(): ClientObserver {
+    return {
+      response: (method, code, host) => this.restClientRequests.inc({ code, method, host }),
+      retry: (cause) => this.apiRetries.inc({ cause }),
+    };
   }
 
   queue(controller: string): QueueMetrics {

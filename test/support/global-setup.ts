@@ -15,7 +15,7 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const admissionPlugins = admissionPluginsFrom(process.env);
   const plane = await startControlPlane({ crds: ['crds', 'crds/kf'], admissionPlugins });
-  startWatchdog(process.pid, plane);
+  startWatchdog(process.pid, plane, { keepLogs: true });
   globalThis.__APPNETPOL_CONTROL_PLANE__ = plane;
   const stateFile = join(plane.dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(plane));
