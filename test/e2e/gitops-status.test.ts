@@ -7,12 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Condition } from '../../src/api/types.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { createNamespace, eventually, kubectl, testCluster } from '../support/cluster.js';
 import { createKfApp } from '../support/fixtures.js';
-import { gitopsStatus, statusTool } from '../support/gitops-status.js';
-import { objectPath } from '../support/kustomize.js';
+import { ARGOCD_HEALTH_CHECK, gitopsStatus, statusTool } from '../support/gitops-status.js';
+import { objectPath, renderKustomization } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 import { configRbacIdentity, deleteAll, rulesWithout, type ConfigRbacIdentity, type Role } from '../support/rbac.js';
 
@@ -138,5 +139,18 @@ describe('kstatus and the Argo CD health check on live AppNetworkPolicies', () =
     operator = await startOurOperator('gitops-restarted');
     await expectStatus('ready', 'Current', 'Healthy');
     await expectStatus('unseen', 'Current', 'Healthy');
+  });
+});
+
+describe('config/argocd', () => {
+  it('ships exactly the health check the tests run, under the key Argo CD reads', () => {
+    expect(renderKustomization('config/argocd')).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'argocd-cm', namespace: 'argocd' },
+        data: { 'resource.customizations.health.networking.kf.dev_AppNetworkPolicy': readFileSync(ARGOCD_HEALTH_CHECK, 'utf8') },
+      },
+    ]);
   });
 });
