@@ -73,6 +73,19 @@ export interface ControlPlaneOptions {
    * collected from the first moment.
    */
   crds?: string[];
+  /**
+   * Admission plugins to enable besides the API server's defaults, e.g. OwnerReferencesPermissionEnforcement
+   * (on in OpenShift): setting `blockOwnerDeletion` then needs `update` on the owner's `finalizers`.
+   */
+  admissionPlugins?: string[];
+}
+
+/** Environment variable naming extra admission plugins (comma-separated) for the planes the tests and `npm start` launch. */
+export const ADMISSION_PLUGINS_ENV = 'APPNETPOL_ADMISSION_PLUGINS';
+
+/** The admission plugins ADMISSION_PLUGINS_ENV names in `env`. */
+export function admissionPluginsFrom(env: NodeJS.ProcessEnv): string[] {
+  return (env[ADMISSION_PLUGINS_ENV] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -143,6 +156,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--min-request-timeout=10',
         '--etcd-compaction-interval=20s',
         '--profiling=false',
+        ...(options.admissionPlugins?.length ? [`--enable-admission-plugins=${options.admissionPlugins.join(',')}`] : []),
       ]),
     );
     const server = `https://127.0.0.1:${apiPort}`;

@@ -52,7 +52,7 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   if (config.mesh.enabled) {
     manager.add(new MeshController(manager.context, { mesh: config.mesh, entities: config.entities, status: mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
   }
-  manager.add(new AppNetworkPolicyController(manager.context, { entities: config.entities, mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
+  manager.add(new AppNetworkPolicyController(manager.context, { entities: config.entities, dataplane: config.dataplane, mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
   manager.add(new SpaceController(manager.context, { entities: config.entities, essentials: config.essentials, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
 
   exitOnSignal(log, 'stopping: finishing in-flight work', () => manager.stop().then(() => tracing?.shutdown()));

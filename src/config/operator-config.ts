@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseCIDR } from '../api/cidr.js';
+import { DATAPLANE_CONFIG_SCHEMA, DEFAULT_DATAPLANE, type DataplaneConfig } from './dataplanes.js';
 import { DEFAULT_ENTITIES, type EntityConfig } from './entities.js';
 import { DEFAULT_ESSENTIALS, type EssentialsConfig } from './essentials.js';
 import { DEFAULT_KUBE_API_CONFIG, KUBE_API_CONFIG_PROPERTIES, KUBE_API_KEYS, type KubeApiConfig } from './kube-api.js';
@@ -24,6 +25,8 @@ export interface OperatorConfig extends KubeApiConfig {
   essentials: EssentialsConfig;
   /** Istio output (see docs/istio.md). */
   mesh: MeshConfig;
+  /** How the Enforced condition learns whether NetworkPolicy is enforced (see docs/appnetworkpolicy.md). */
+  dataplane: DataplaneConfig;
   /** Run the controllers only while holding the leader Lease (see docs/operations.md). */
   leaderElect: boolean;
   /** Namespace of the Lease; unset means $POD_NAMESPACE, else "default". */
@@ -42,6 +45,7 @@ export const DEFAULT_CONFIG: OperatorConfig = {
   entities: DEFAULT_ENTITIES,
   essentials: DEFAULT_ESSENTIALS,
   mesh: DEFAULT_MESH,
+  dataplane: DEFAULT_DATAPLANE,
   leaderElect: true,
   leaderElectionName: 'appnetpol-controller',
   leaseDurationSeconds: 15,
@@ -104,6 +108,7 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
     },
     mesh: MESH_CONFIG_SCHEMA,
+    dataplane: DATAPLANE_CONFIG_SCHEMA,
     leaderElect: { type: 'boolean' },
     leaderElectionNamespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
     leaderElectionName: { type: 'string', pattern: '^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$' },
@@ -157,7 +162,8 @@ export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; fl
   const badCidrs = essentials.buildEgress.flatMap((e, i) => (parseCIDR(e.cidr) ? [] : [`essentials.buildEgress.${i}.cidr: "${e.cidr}" is not a CIDR such as 10.20.0.0/16`]));
   if (badCidrs.length) throw new ConfigError(`invalid configuration: ${badCidrs.join('; ')}`);
   const mesh = { ...DEFAULT_MESH, ...(partial.mesh ?? {}) };
-  const config = { ...DEFAULT_CONFIG, ...partial, entities, essentials, mesh };
+  const dataplane = { ...DEFAULT_DATAPLANE, ...(partial.dataplane ?? {}) };
+  const config = { ...DEFAULT_CONFIG, ...partial, entities, essentials, mesh, dataplane };
   checkLeaseTimings(config);
   return config;
 }

@@ -247,6 +247,11 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 404;
 }
 
+/** The API server refused the request itself (forbidden, invalid): a retry alone will not change that. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof KubeApiError && [400, 403, 422].includes(error.status);
+}
+
 export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 409;
 }

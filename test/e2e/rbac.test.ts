@@ -10,7 +10,7 @@ import { createNamespace, eventually, testCluster } from '../support/cluster.js'
 import { createKfApp } from '../support/fixtures.js';
 import { objectPath, type Manifest } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { createAll, deleteAll, renderRbacFor, type Role } from '../support/rbac.js';
+import { createAll, deleteAll, renderRbacFor, rulesWithout, type Role } from '../support/rbac.js';
 import { serviceAccountKubeconfig } from '../support/service-account.js';
 import type { Condition } from '../../src/api/types.js';
 
@@ -64,8 +64,7 @@ async function reconcileErrors(): Promise<number> {
 /** Sets the ClusterRole to its rules as rendered, less `verb` on networkpolicies if given. */
 async function setClusterRoleWithout(verb?: string): Promise<void> {
   const role = clusterRole();
-  const rules = role.rules.map((rule) => (rule.resources.includes('networkpolicies') ? { ...rule, verbs: rule.verbs.filter((v) => v !== verb) } : rule));
-  await admin.mergePatch(objectPath(role), { rules });
+  await admin.mergePatch(objectPath(role), { rules: rulesWithout(role, 'networkpolicies', verb) });
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import {
   condition,
   MAX_MESSAGE_LENGTH,
   mergeConditions,
+  progressConditions,
   readyCondition,
   sortConditions,
   statusNeedsUpdate,
@@ -39,6 +40,30 @@ describe('mergeConditions', () => {
     ['other types stay, in the canonical order', [programmed], [acceptedTrue], [at(acceptedTrue, NOW), programmed]],
   ])('%s', (_case, existing, updates, expected) => {
     expect(mergeConditions(existing, updates, NOW)).toEqual(expected);
+  });
+
+  it('drops the removed types', () => {
+    const stalled = at(condition('Stalled', 'True', 'Conflict', 'taken', 1), EARLIER);
+    expect(mergeConditions([stalled, programmed], [acceptedTrue], NOW, ['Stalled'])).toEqual([at(acceptedTrue, NOW), programmed]);
+  });
+});
+
+describe('progressConditions', () => {
+  const accepted = condition('Accepted', 'True', 'Accepted', 'ok', 3);
+  const programmed = condition('Programmed', 'True', 'Programmed', 'written', 3);
+  const refused = condition('Programmed', 'False', 'ApplyFailed', 'writing NetworkPolicy x: forbidden', 3);
+
+  it.each([
+    ['programmed: neither', [accepted, programmed], false, []],
+    ['an invalid spec: Stalled with its reason', [condition('Accepted', 'False', 'InvalidSpec', 'the spec is invalid: spec.app: required', 3)], false, [['Stalled', 'InvalidSpec', 'the spec is invalid: spec.app: required']]],
+    ['a conflict: Stalled', [accepted, condition('Programmed', 'False', 'Conflict', 'already exists', 3)], false, [['Stalled', 'Conflict', 'already exists']]],
+    ['a refused write: Stalled', [accepted, refused], false, [['Stalled', 'ApplyFailed', 'writing NetworkPolicy x: forbidden']]],
+    ['a write being retried: Reconciling', [accepted, refused], true, [['Reconciling', 'ApplyFailed', 'retrying: writing NetworkPolicy x: forbidden']]],
+    ['not written yet: Reconciling', [accepted], false, [['Reconciling', 'Reconciling', 'generation 3 is not programmed yet']]],
+  ] as const)('%s', (_case, conditions, retrying, expected) => {
+    const result = progressConditions(conditions, 3, retrying);
+    expect(result.map((c) => [c.type, c.reason, c.message])).toEqual(expected);
+    expect(result.every((c) => c.status === 'True' && c.observedGeneration === 3)).toBe(true);
   });
 });
 
