@@ -4,9 +4,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the image brings its own Node, so the dev-only `node` package is not set up.
-# npm install, not npm ci: the lock file leaves out other platforms' optional binaries of a test
-# dependency, which npm ci rejects (see .ci/run); npm install still installs exactly the locked versions.
-RUN npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY hack ./hack

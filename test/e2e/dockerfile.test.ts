@@ -50,7 +50,7 @@ beforeAll(() => {
   const built = join(work, 'build');
   cpSync('package.json', join(built, 'package.json'));
   cpSync('package-lock.json', join(built, 'package-lock.json'));
-  execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: built, stdio: 'ignore' });
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: built, stdio: 'ignore' });
   cpSync('dist/src', join(built, 'dist/src'), { recursive: true });
   // The runtime stage: exactly its COPY instructions.
   app = join(work, 'app');
