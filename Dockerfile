@@ -20,5 +20,5 @@ COPY --from=build /src/dist/src ./dist/src
 USER 65532:65532
 # 8081: the controller's /healthz, /readyz, /metrics; 4002: `cf-api`.
 EXPOSE 8081 4002
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/appnetpol.js"]
 CMD ["controller"]

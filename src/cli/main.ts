@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** The appnetpol command line: one binary for the controller, the offline tools and (later) the CF API. */
+/** The appnetpol command line: one binary for the controller, the CF API and the offline tools (started through appnetpol.ts). */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/operator-config.js';
 import { formatLintResult, lintManifests } from './lint.js';
+import { readPackageManifest } from './package-manifest.js';
 import { renderManifests } from './render.js';
 import { validateAppNetworkPolicy } from '../api/validate.js';
 
@@ -35,6 +36,7 @@ interface ControllerFlags {
 export function buildProgram(): Command {
   const program = new Command('appnetpol')
     .description('Turns Kf / Cloud Foundry app network intent into Kubernetes NetworkPolicies and status')
+    .version(readPackageManifest().version)
     .exitOverride()
     .showHelpAfterError();
 

@@ -15,7 +15,7 @@ export interface CfApiProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const cli = resolve('dist/src/cli/main.js');
+const cli = resolve('dist/src/cli/appnetpol.js');
 
 export async function startCfApi(options: { kubeconfig: string; logDir: string; name?: string; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<CfApiProcess> {
   const port = await freePort();

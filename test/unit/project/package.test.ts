@@ -1,4 +1,6 @@
 /**
+ * The package as published and installed: package.json, its lock file and the license it names.
+ *
  * `npm ci` (CI, the Dockerfile) refuses a lock file that disagrees with package.json; this catches the
  * drift at unit-test time, with the name of what drifted, instead of on the next clean install.
  */
@@ -35,5 +37,15 @@ describe('package-lock.json', () => {
 
   it('pins exact versions only', () => {
     expect(Object.entries(declared).filter(([, version]) => !/^\d+\.\d+\.\d+$/.test(version))).toEqual([]);
+  });
+});
+
+describe('LICENSE', () => {
+  it('is the license package.json names, in its standard text', () => {
+    expect(manifest.license).toBe('Apache-2.0');
+    const text = readFileSync('LICENSE', 'utf8');
+    expect(text).toMatch(/^\s+Apache License\n\s+Version 2\.0, January 2004\n\s+http:\/\/www\.apache\.org\/licenses\/\n/);
+    expect(text).toContain('END OF TERMS AND CONDITIONS');
+    expect(text.split('\n')).toHaveLength(203);
   });
 });
