@@ -20,7 +20,11 @@ describe('config/default', () => {
   it('holds the CRD, both workloads and their RBAC, and neither the Kf stand-ins nor the samples', () => {
     const names = rendered.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).sort();
     expect(names).toEqual([
+      'ClusterRole/appnetpol-appnetworkpolicies-edit',
+      'ClusterRole/appnetpol-appnetworkpolicies-view',
       'ClusterRole/appnetpol-cf-api',
+      'ClusterRole/appnetpol-cf-network-admin',
+      'ClusterRole/appnetpol-cf-network-write',
       'ClusterRole/appnetpol-controller',
       'ClusterRoleBinding/appnetpol-cf-api',
       'ClusterRoleBinding/appnetpol-controller',
