@@ -9,6 +9,7 @@ import { GROUP, PLURAL } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { CfError, MESSAGES, unauthenticated } from './errors.js';
+import type { CfApiMetrics } from './metrics.js';
 import { TtlCache } from './ttl-cache.js';
 
 export interface UserInfo {
@@ -37,13 +38,17 @@ export function bearerToken(header: string | undefined): string {
 }
 
 export class Authorizer {
-  private readonly users = new TtlCache<UserInfo>(CACHE_TTL_MS);
-  private readonly decisions = new TtlCache<boolean>(CACHE_TTL_MS);
+  private readonly users: TtlCache<UserInfo>;
+  private readonly decisions: TtlCache<boolean>;
 
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
-  ) {}
+    metrics?: CfApiMetrics,
+  ) {
+    this.users = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('token', hit)));
+    this.decisions = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('access', hit)));
+  }
 
   async authenticate(header: string | undefined): Promise<UserInfo> {
     const token = bearerToken(header);

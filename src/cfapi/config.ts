@@ -9,6 +9,8 @@ import type { GuidSource } from './directory.js';
 export interface CfApiConfig {
   /** host:port the API listens on. */
   listenAddress: string;
+  /** host:port of /metrics, /healthz and /readyz (plain HTTP, for Prometheus and probes). */
+  metricsAddress: string;
   /** Most policies one source app may have, for callers who are not admins. */
   quota: number;
   /** Policies of vanished apps are deleted this often. */
@@ -20,6 +22,7 @@ export interface CfApiConfig {
 
 export const DEFAULT_CF_API_CONFIG: CfApiConfig = {
   listenAddress: '0.0.0.0:4002',
+  metricsAddress: '0.0.0.0:8081',
   quota: 150,
   cleanupIntervalMinutes: 60,
   appGuidLabel: '',
@@ -32,6 +35,7 @@ export const CF_API_CONFIG_SCHEMA = {
   type: 'object',
   properties: {
     listenAddress: { type: 'string', pattern: '^[^:]*:[0-9]{1,5}$' },
+    metricsAddress: { type: 'string', pattern: '^[^:]*:[0-9]{1,5}$' },
     quota: { type: 'integer', minimum: 1 },
     cleanupIntervalMinutes: { type: 'integer', minimum: 1 },
     appGuidLabel: { anyOf: [{ const: '' }, { type: 'string', pattern: LABEL_KEY, maxLength: 317 }] },

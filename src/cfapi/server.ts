@@ -8,6 +8,7 @@ import type { Logger } from '../runtime/logger.js';
 import { SERVICE_NAME } from '../runtime/tracing.js';
 import type { Authorizer } from './auth.js';
 import type { AppDirectory } from './directory.js';
+import type { CfApiMetrics } from './metrics.js';
 import { ADMIN_SCOPES, CfError, errorBody, MESSAGES, missingScopes, unsupportedVersion, WRITE_SCOPES } from './errors.js';
 import { parseListFilter } from './filters.js';
 import type { Caller, CfPolicyService } from './service.js';
@@ -26,6 +27,7 @@ export interface ServerDeps {
   authorizer: Authorizer;
   directory: AppDirectory;
   log: Logger;
+  metrics?: CfApiMetrics;
   startedAt?: number;
 }
 
@@ -67,6 +69,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     state?.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) state?.span.setStatus({ code: SpanStatusCode.ERROR });
     state?.span.end();
+    deps.metrics?.answered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   /** Runs `work` inside the request's trace context, so the Kubernetes calls it makes join the trace. */

@@ -4,7 +4,7 @@
  * runs first, importing only Node built-ins, and the command line is loaded only once it passes.
  */
 import { nodeVersionProblem } from './node-version.js';
-import { readPackageManifest } from './package-manifest.js';
+import { readPackageManifest } from '../runtime/package-manifest.js';
 
 /** An unusable environment, like an invalid configuration: nothing was attempted. */
 const EXIT_WRONG_NODE = 2;

@@ -5,13 +5,14 @@ import { parseHostPort } from '../config/operator-config.js';
 import { Authorizer } from '../cfapi/auth.js';
 import { guidSourceOf, type CfApiConfig } from '../cfapi/config.js';
 import { AppDirectory, directoryInformerOptions } from '../cfapi/directory.js';
+import { CfApiMetrics } from '../cfapi/metrics.js';
 import { PolicyIndex } from '../cfapi/policy-index.js';
 import { buildServer } from '../cfapi/server.js';
 import { CfPolicyService } from '../cfapi/service.js';
 import { CF_API_SELECTOR, PolicyStore } from '../cfapi/storage.js';
 import { KubeClient, type KubeObject } from '../runtime/kube-client.js';
+import { startHealthServer } from '../runtime/health-server.js';
 import { createLogger } from '../runtime/logger.js';
-import { OperatorMetrics } from '../runtime/metrics.js';
 import { SharedInformers } from '../runtime/informers.js';
 import { startTracing } from '../runtime/tracing.js';
 import { exitOnSignal } from './shutdown.js';
@@ -23,18 +24,21 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
   const client = new KubeClient(kubeconfig);
+  const metrics = new CfApiMetrics();
+  metrics.instrument(client);
 
-  const informers = new SharedInformers(client, log, new OperatorMetrics());
+  const informers = new SharedInformers(client, log, metrics);
   const guidSource = guidSourceOf(config);
   const directory = new AppDirectory(guidSource, informers.for<KubeObject>(directoryInformerOptions(guidSource)));
   const policies = informers.for<AppNetworkPolicy & KubeObject>({ resource: 'appnetworkpolicies', path: POLICIES_PATH, labelSelector: CF_API_SELECTOR });
   const index = new PolicyIndex(policies);
   const store = new PolicyStore(client, index, log, (namespace, name) => policies.get(name, namespace));
-  const authorizer = new Authorizer(client, log);
+  const authorizer = new Authorizer(client, log, metrics);
   const service = new CfPolicyService({ client, authorizer, directory, index, store, log, quota: config.quota });
-  const server = buildServer({ service, authorizer, directory, log });
+  const server = buildServer({ service, authorizer, directory, log, metrics });
 
-  log.info({ server: client.server }, 'starting appnetpol cf-api: syncing caches');
+  const metricsServer = await startHealthServer(parseHostPort(config.metricsAddress), { registry: metrics.registry, ready: () => informers.synced });
+  log.info({ server: client.server, metricsAddress: config.metricsAddress }, 'starting appnetpol cf-api: syncing caches');
   await informers.startAll();
   const { host, port } = parseHostPort(config.listenAddress);
   await server.listen({ host, port });
@@ -47,7 +51,7 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
 
   exitOnSignal(log, 'stopping cf-api', async () => {
     clearInterval(cleanup);
-    await Promise.all([server.close(), informers.stopAll()]);
+    await Promise.all([server.close(), informers.stopAll(), new Promise((resolve) => metricsServer.close(resolve))]);
     await tracing?.shutdown();
   });
 }

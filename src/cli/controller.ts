@@ -41,6 +41,7 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
     client,
     log,
     healthAddress: parseHostPort(config.healthAddress),
+    leaseName: config.leaderElectionName,
     leaderElection: leaderElectionOptions(config),
     onLostLeadership: () => process.exit(EXIT_LOST_LEADERSHIP),
   });

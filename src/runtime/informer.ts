@@ -6,7 +6,7 @@
 import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
-import type { OperatorMetrics } from './metrics.js';
+import type { ProcessMetrics } from './metrics.js';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -48,7 +48,7 @@ export class Informer<T extends KubeObject> {
     client: KubeClient,
     private readonly options: InformerOptions,
     private readonly log: Logger,
-    private readonly metrics?: OperatorMetrics,
+    private readonly metrics?: ProcessMetrics,
   ) {
     const list = async (): Promise<KubernetesListObject<ClientObject>> => {
       const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };

@@ -53,6 +53,8 @@ export class KubeClient {
    * TLS connections alive and reused instead of opening (and leaving idle) one per call.
    */
   private dispatcher?: ReturnType<RequestContext['getDispatcher']>;
+  /** Called once per request with its method and status code (`<error>` when no answer came), for metrics. */
+  onResponse?: (method: string, code: string) => void;
 
   constructor(readonly config: KubeConfig) {
     const cluster = config.getCurrentCluster();
@@ -71,9 +73,15 @@ export class KubeClient {
     const route = apiRoute(path);
     const attributes = { 'http.request.method': method, 'url.template': route, 'server.address': new URL(this.server).hostname };
     return tracer.startActiveSpan(`${method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      let answered = false;
       try {
-        return await this.send<T>(method, path, options, (status) => span.setAttribute('http.response.status_code', status));
+        return await this.send<T>(method, path, options, (status) => {
+          answered = true;
+          span.setAttribute('http.response.status_code', status);
+          this.onResponse?.(method, String(status));
+        });
       } catch (error) {
+        if (!answered) this.onResponse?.(method, '<error>');
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         throw error;

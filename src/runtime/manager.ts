@@ -19,6 +19,8 @@ export interface ManagerOptions {
   log: Logger;
   /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
   healthAddress: { host: string; port: number };
+  /** Name of the leader Lease, which labels leader_election_master_status (even with leader election off). */
+  leaseName: string;
   /** Run the controllers only while holding this Lease; without it this replica always runs them. */
   leaderElection?: LeaderElectionOptions;
   /** Leadership was lost: the process must stop writing at once (it exits and restarts as a follower). */
@@ -33,7 +35,8 @@ export class Manager {
   private cachesSynced = false;
 
   constructor(private readonly options: ManagerOptions) {
-    const metrics = new OperatorMetrics();
+    const metrics = new OperatorMetrics(options.leaseName);
+    metrics.instrument(options.client);
     this.context = {
       client: options.client,
       metrics,
@@ -71,7 +74,7 @@ export class Manager {
         {
           onStartedLeading: () => this.startControllers(),
           onLostLeadership: (reason) => {
-            this.context.metrics.leader.set(0);
+            this.context.metrics.setLeader(false);
             onLostLeadership?.(reason);
           },
         },
@@ -85,14 +88,14 @@ export class Manager {
 
   private startControllers(): void {
     for (const controller of this.controllers) controller.start();
-    this.context.metrics.leader.set(1);
+    this.context.metrics.setLeader(true);
     this.options.log.info({ controllers: this.controllers.map((c) => c.name) }, 'caches synced; controllers running');
   }
 
   async stop(): Promise<void> {
     await this.elector?.stop();
     await Promise.all(this.controllers.map((c) => c.stop()));
-    this.context.metrics.leader.set(0);
+    this.context.metrics.setLeader(false);
     // Only after the last in-flight reconcile: the next leader must not overlap with this one.
     await this.elector?.release();
     await this.context.informers.stopAll();

@@ -53,9 +53,9 @@ export abstract class QueueController implements Controller {
     try {
       // The span is made current so the API calls of the reconcile become its children.
       await context.with(trace.setSpan(context.active(), span), () => this.reconcile(key, log));
-      this.ctx.metrics.reconciles.inc({ controller: this.name, result: 'success' });
+      this.ctx.metrics.reconciled(this.name, 'success');
     } catch (error) {
-      this.ctx.metrics.reconciles.inc({ controller: this.name, result: 'error' });
+      this.ctx.metrics.reconciled(this.name, 'error');
       log.error({ err: (error as Error).message, reason: error instanceof KubeApiError ? error.reason : undefined }, 'reconcile failed; retrying with backoff');
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });

@@ -57,7 +57,7 @@ async function eventsAbout(name: string): Promise<{ type: string; reason: string
 }
 
 async function reconcileErrors(): Promise<number> {
-  const line = (await operator.metrics()).split('\n').find((l) => l.startsWith('appnetpol_reconcile_total{') && l.includes('controller="appnetworkpolicy"') && l.includes('result="error"'));
+  const line = (await operator.metrics()).split('\n').find((l) => l.startsWith('controller_runtime_reconcile_total{') && l.includes('controller="appnetworkpolicy"') && l.includes('result="error"'));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 

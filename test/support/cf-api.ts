@@ -9,6 +9,8 @@ import { eventually } from './cluster.js';
 export interface CfApiProcess {
   process: ChildProcess;
   url: string;
+  /** Where /metrics, /healthz and /readyz answer. */
+  metricsUrl: string;
   logFile: string;
   /** Calls the API with a bearer token (none when undefined). */
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; text: string; json: () => unknown; headers: Headers }>;
@@ -19,9 +21,10 @@ const cli = resolve('dist/src/cli/appnetpol.js');
 
 export async function startCfApi(options: { kubeconfig: string; logDir: string; name?: string; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<CfApiProcess> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const logFile = join(options.logDir, `cf-api-${options.name ?? 'main'}-${port}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [cli, 'cf-api', '--kubeconfig', options.kubeconfig, '--listen-address', `127.0.0.1:${port}`, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [cli, 'cf-api', '--kubeconfig', options.kubeconfig, '--listen-address', `127.0.0.1:${port}`, '--metrics-address', `127.0.0.1:${metricsPort}`, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
@@ -37,6 +40,7 @@ export async function startCfApi(options: { kubeconfig: string; logDir: string; 
   return {
     process: child,
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     logFile,
     call: async (method, path, { token, body, headers } = {}) => {
       const response = await fetch(url + path, {

@@ -82,6 +82,6 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
       return exited;
     },
     metrics,
-    isLeader: async () => /^appnetpol_leader 1$/m.test(await metrics()),
+    isLeader: async () => /^leader_election_master_status\{name="[^"]+"\} 1$/m.test(await metrics()),
   };
 }

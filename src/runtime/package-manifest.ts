@@ -1,6 +1,6 @@
 /**
- * The package's own package.json, found by walking up from this file: the compiled CLI lives in
- * dist/src/cli, the sources (tests) in src/cli, and the image ships package.json beside dist/.
+ * The package's own package.json, found by walking up from this file: compiled code lives in
+ * dist/src, the sources (tests) in src, and the image ships package.json beside dist/.
  * Imports nothing but Node built-ins, so the entry point can read it before any dependency loads.
  */
 import { existsSync, readFileSync } from 'node:fs';
