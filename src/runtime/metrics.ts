@@ -118,6 +118,15 @@ export class OperatorMetrics extends ProcessMetrics {
       for (const [kind, count] of this.managedObjectCounts) this.managedObjects.set({ kind }, count());
     },
   });
+  private notReadyCount?: () => number;
+  readonly policiesNotReady = new Gauge({
+    name: 'appnetpol_appnetworkpolicies_not_ready',
+    help: 'AppNetworkPolicies whose Ready condition is not True for their current generation, as the informer cache holds them.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.notReadyCount) this.policiesNotReady.set(this.notReadyCount());
+    },
+  });
   readonly apiRequests = new Counter({ name: 'appnetpol_api_writes_total', help: 'Writes the operator sent to the API server, by kind and verb.', labelNames: ['kind', 'verb'] as const, registers: [this.registry] });
   readonly invalidSpaceConfig = new Gauge({ name: 'appnetpol_space_invalid_network_config', help: '1 for each Space whose networkConfig has an invalid value.', labelNames: ['space'] as const, registers: [this.registry] });
   private readonly leaderStatus = new Gauge({
@@ -146,6 +155,11 @@ export class OperatorMetrics extends ProcessMetrics {
   /** Reports `count()` as appnetpol_managed_objects{kind}; registering a kind again replaces its source. */
   countManagedObjects(kind: string, count: () => number): void {
     this.managedObjectCounts.set(kind, count);
+  }
+
+  /** Reports `count()` as appnetpol_appnetworkpolicies_not_ready, read at scrape time. */
+  countPoliciesNotReady(count: () => number): void {
+    this.notReadyCount = count;
   }
 
   queue(name: string): QueueMetrics {
