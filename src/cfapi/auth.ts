@@ -58,7 +58,7 @@ export class Authorizer {
     const review = await this.client
       .create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })
       .catch((error: Error) => {
-        this.log.error({ err: error.message }, 'TokenReview failed');
+        this.log.error({ err: error }, 'TokenReview failed');
         throw new CfError(500, MESSAGES.tokenReviewFailed);
       });
     if (!review.status?.authenticated || !review.status.user?.username) throw unauthenticated(MESSAGES.tokenNotVerified);
@@ -92,7 +92,7 @@ export class Authorizer {
           spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: 'create', group: GROUP, resource: PLURAL, namespace } },
         })
         .catch((error: Error) => {
-          this.log.error({ err: error.message }, 'SubjectAccessReview failed');
+          this.log.error({ err: error }, 'SubjectAccessReview failed');
           throw new CfError(500, MESSAGES.readFailed);
         });
       return review.status?.allowed === true;

@@ -126,7 +126,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.headers(SECURITY_HEADERS);
     if (error instanceof CfError) return reply.code(error.status).headers(error.headers).type('application/json').send(errorBody(error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(400).type('application/json').send(errorBody(MESSAGES.bodyUnreadable));
-    deps.log.error({ err: error.message, path: request.url.split('?')[0] }, 'request failed');
+    deps.log.error({ err: error, path: request.url.split('?')[0] }, 'request failed');
     return reply.code(500).type('application/json').send(errorBody('internal server error'));
   });
   return app;

@@ -45,7 +45,7 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
   log.info({ address: config.listenAddress, policies: index.size }, 'cf-api serving');
 
   const cleanup = setInterval(() => {
-    service.cleanup().catch((error: Error) => log.warn({ err: error.message }, 'periodic cleanup failed; trying again next interval'));
+    service.cleanup().catch((error: Error) => log.warn({ err: error }, 'periodic cleanup failed; trying again next interval'));
   }, config.cleanupIntervalMinutes * 60_000);
   cleanup.unref();
 

@@ -46,7 +46,7 @@ export class EventRecorder {
         count: 1,
       });
     } catch (error) {
-      this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: (error as Error).message }, 'could not record event');
+      this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: error }, 'could not record event');
     }
   }
 

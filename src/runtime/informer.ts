@@ -135,7 +135,7 @@ export class Informer<T extends KubeObject> {
       this.scheduleRestart(this.options.absentRetryMs ?? 15_000);
       return;
     }
-    this.log.warn({ resource: this.options.resource, err: describe(error) }, 'watch failed; restarting');
+    this.log.warn({ resource: this.options.resource, err: error }, 'watch failed; restarting');
     if (this.synced) this.scheduleRestart(this.nextRestartDelay());
   }
 
@@ -181,8 +181,4 @@ function trimmedForCache<T extends KubeObject>(obj: T): T {
 function isNotServed(error: unknown): boolean {
   const status = error instanceof KubeApiError ? error.status : (error as { statusCode?: number })?.statusCode;
   return status === 404;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -16,8 +16,6 @@ const ISTIO_CRDS = 'test/fixtures/istio-crds.yaml';
 const CRD_NAMES = ['sidecars.networking.istio.io', 'authorizationpolicies.security.istio.io', 'peerauthentications.security.istio.io'];
 /** The operator looks for absent CRDs every 15 s; allow for that plus a reconcile. */
 const DETECTION_MS = 60_000;
-/** pino's number for the error level. */
-const ERROR = 50;
 
 const WEB = 'mesh-web';
 const BILLING = 'mesh-billing';
@@ -71,7 +69,7 @@ async function removeIstioCrds(): Promise<void> {
 }
 
 function meshErrors(): Record<string, unknown>[] {
-  return operator.logs().filter((line) => (line.level as number) >= ERROR);
+  return operator.logs().filter((line) => ['error', 'fatal'].includes(line.level as string));
 }
 
 beforeAll(async () => {

@@ -16,6 +16,7 @@ const { plane } = testCluster();
 
 interface ReceivedSpan {
   name: string;
+  traceId: string;
   spanId: string;
   parentSpanId?: string;
   attributes: Record<string, unknown>;
@@ -160,6 +161,9 @@ describe('tracing', () => {
     expect(reconcile).toMatchObject({ service: 'appnetpol', attributes: { 'appnetpol.namespace': namespace } });
     expect(call.name).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \/apis?\//);
     expect(call.attributes).toMatchObject({ 'http.request.method': expect.any(String), 'url.template': expect.stringContaining('{namespace}'), 'http.response.status_code': expect.anything() });
+    // Logs written during the reconcile carry its trace and span id.
+    const created = operator.logs().find((l) => l.msg === 'NetworkPolicy created' && l.namespace === namespace && l.name === 'traced');
+    expect(created).toMatchObject({ trace_id: reconcile.traceId, span_id: reconcile.spanId });
     // Lease renewals are deliberately untraced.
     expect(receiver.spans.filter((s) => s.name.includes('/leases'))).toEqual([]);
     expect(operator.logs()).toContainEqual(expect.objectContaining({ msg: 'starting appnetpol controller', tracing: 'on' }));
