@@ -3,12 +3,15 @@
  * the W3C trace context of each request carried into the Kubernetes calls it causes.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../runtime/logger.js';
 import { SERVICE_NAME } from '../runtime/tracing.js';
 import type { Authorizer } from './auth.js';
 import type { AppDirectory } from './directory.js';
 import type { CfApiMetrics } from './metrics.js';
+import type { TlsPair } from './tls.js';
 import { ADMIN_SCOPES, CfError, errorBody, MESSAGES, missingScopes, unsupportedVersion, WRITE_SCOPES } from './errors.js';
 import { parseListFilter } from './filters.js';
 import type { Caller, CfPolicyService } from './service.js';
@@ -28,6 +31,8 @@ export interface ServerDeps {
   directory: AppDirectory;
   log: Logger;
   metrics?: CfApiMetrics;
+  /** Serve HTTPS with this certificate; plain HTTP without. */
+  tls?: TlsPair;
   startedAt?: number;
 }
 
@@ -51,7 +56,7 @@ export function formatUptime(ms: number): string {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
+  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, serverFactory: (handler) => (deps.tls ? createHttpsServer(deps.tls, handler) : createHttpServer(handler)) });
   const states = new WeakMap<FastifyRequest, RequestState>();
 
   // Cloud Foundry reads every body as JSON whatever its content type.

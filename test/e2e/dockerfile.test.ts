@@ -84,8 +84,8 @@ describe('the Dockerfile', () => {
   });
 
   it('loads the whole controller and cf-api code from it (they stop only at the missing kubeconfig)', () => {
-    for (const command of ['controller', 'cf-api']) {
-      const run = appnetpol(command, '--kubeconfig', join(work, 'missing-kubeconfig'));
+    for (const command of [['controller'], ['cf-api', '--plain-http']]) {
+      const run = appnetpol(...command, '--kubeconfig', join(work, 'missing-kubeconfig'));
       expect(run.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
       expect(run.stderr).toContain('missing-kubeconfig');
       expect(run.status).toBe(1);

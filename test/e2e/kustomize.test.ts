@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { isNotFound } from '../../src/runtime/kube-client.js';
 import { kubectl, testCluster } from '../support/cluster.js';
 import { objectPath, renderKustomization, type Manifest } from '../support/kustomize.js';
@@ -148,5 +149,35 @@ describe('config/self-protection', () => {
     const applied = await kubectl(['apply', '--server-side', '-k', 'config/self-protection']);
     expect(applied).toMatchObject({ code: 0, stderr: '' });
     removable.push(policy);
+  });
+});
+
+describe('config/examples for exposing the CF API', () => {
+  type Example = Manifest & {
+    spec: {
+      rules: { matches: { path: { value: string } }[]; backendRefs: { name: string; port: number }[] }[];
+      targetRefs: { sectionName: string }[];
+      validation: { hostname: string };
+      dnsNames: string[];
+      secretName: string;
+    };
+  };
+  const load = (file: string) => parseAllDocuments(readFileSync(`config/examples/${file}`, 'utf8')).map((d) => d.toJS() as Example);
+  const [route, backendTls] = load('cf-api-gateway.yaml');
+  const [certificate] = load('cf-api-certificate.yaml');
+  const service = rendered.find((o) => o.kind === 'Service' && o.metadata.name === 'appnetpol-cf-api') as Manifest & { spec: { ports: { name: string; port: number }[] } };
+  const deployment = workloads.find((w) => w.metadata.name === 'appnetpol-cf-api')! as Workload & { spec: { template: { spec: { volumes: { secret?: { secretName: string } }[] } } } };
+
+  it('route only the API paths to the CF API Service port', () => {
+    expect(route.spec.rules.flatMap((r) => r.matches.map((m) => m.path.value))).toEqual(['/networking']);
+    const [backend] = route.spec.rules[0].backendRefs;
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ port: backend.port }));
+    expect(backend.name).toBe(service.metadata.name);
+  });
+
+  it('verify the pods over TLS by the name on the certificate the Deployment mounts', () => {
+    expect(service.spec.ports.map((p) => p.name)).toContain(backendTls.spec.targetRefs[0].sectionName);
+    expect(certificate.spec.dnsNames).toContain(backendTls.spec.validation.hostname);
+    expect(deployment.spec.template.spec.volumes.map((v) => v.secret?.secretName)).toContain(certificate.spec.secretName);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The roles config/rbac gives people, on a real API server: the built-in admin, edit and view roles gather
  * AppNetworkPolicy rights through aggregation, and the CF API caller roles, bound as
- * config/rbac/examples/cf-api-callers.yaml shows, scope what `appnetpol cf-api` lets a caller do.
+ * config/examples/cf-api-callers.yaml shows, scope what `appnetpol cf-api` lets a caller do.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
@@ -99,8 +99,8 @@ describe('AppNetworkPolicy rights through the built-in admin, edit and view role
   });
 });
 
-describe('CF API callers bound as config/rbac/examples/cf-api-callers.yaml shows', () => {
-  const examples = parseAllDocuments(readFileSync('config/rbac/examples/cf-api-callers.yaml', 'utf8')).map((d) => d.toJS() as Binding);
+describe('CF API callers bound as config/examples/cf-api-callers.yaml shows', () => {
+  const examples = parseAllDocuments(readFileSync('config/examples/cf-api-callers.yaml', 'utf8')).map((d) => d.toJS() as Binding);
   let payments: string;
   let other: string;
   let api: CfApiProcess;
