@@ -22,6 +22,13 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 mkdir -p "$BIN_DIR"
+# One build at a time per cache: a second caller waits, then finds the binaries.
+exec 9>"$BIN_DIR/.build.lock"
+flock 9
+if [[ -x $BIN_DIR/etcd && -x $BIN_DIR/kube-apiserver && -x $BIN_DIR/kube-controller-manager ]]; then
+  echo "$BIN_DIR"
+  exit 0
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0

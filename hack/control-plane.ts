@@ -135,7 +135,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
         '--allow-privileged=true',
-        '--enable-priority-and-fairness=false',
         // The API server refuses loopback addresses in Endpoints, so its own reconciler could only log
         // errors here; tests publish default/kubernetes EndpointSlices themselves, as a cluster would.
         '--endpoint-reconciler-type=none',
@@ -211,11 +210,12 @@ export function stopControlPlane(plane: ControlPlane, options: { keepDir?: boole
 
 /**
  * A detached watchdog that tears the control plane down when `ownerPid` disappears, so even a
- * SIGKILLed test run leaves no processes behind.
+ * SIGKILLed test run leaves no processes behind. With `keepLogs` the process logs stay, to be read.
  */
-export function startWatchdog(ownerPid: number, plane: ControlPlane): void {
+export function startWatchdog(ownerPid: number, plane: ControlPlane, options: { keepLogs?: boolean } = {}): void {
   const groups = plane.pids.map((p) => `-${p}`).join(' ');
-  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM -- ${groups} 2>/dev/null; sleep 3; kill -KILL -- ${groups} 2>/dev/null; rm -rf '${plane.dir}'`;
+  const remove = options.keepLogs ? `find '${plane.dir}' -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +` : `rm -rf '${plane.dir}'`;
+  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM -- ${groups} 2>/dev/null; sleep 3; kill -KILL -- ${groups} 2>/dev/null; ${remove}`;
   spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 

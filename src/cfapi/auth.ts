@@ -29,12 +29,20 @@ interface SubjectAccessReview extends KubeObject {
 
 const CACHE_TTL_MS = 10_000;
 
-/** The token of an `Authorization` header (`Bearer x` or `bearer x`); anything else fails verification. */
+/** RFC 6750's credentials: the scheme (any case), one space, exactly one token of its characters. */
+const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** The token of an `Authorization` header; anything but exactly one well-formed token fails verification. */
 export function bearerToken(header: string | undefined): string {
   if (!header) throw unauthenticated(MESSAGES.missingAuthorization);
-  const match = /^[Bb]earer (.+)$/.exec(header);
+  const match = BEARER.exec(header);
   if (!match) throw unauthenticated(MESSAGES.tokenNotVerified);
   return match[1];
+}
+
+/** Anonymous requests are callers to the API server when it allows them, never to this service. */
+function isAnonymous(user: UserInfo): boolean {
+  return user.username === 'system:anonymous' || (user.groups ?? []).includes('system:unauthenticated');
 }
 
 export class Authorizer {
@@ -61,7 +69,7 @@ export class Authorizer {
         this.log.error({ err: error }, 'TokenReview failed');
         throw new CfError(500, MESSAGES.tokenReviewFailed);
       });
-    if (!review.status?.authenticated || !review.status.user?.username) throw unauthenticated(MESSAGES.tokenNotVerified);
+    if (!review.status?.authenticated || !review.status.user?.username || isAnonymous(review.status.user)) throw unauthenticated(MESSAGES.tokenNotVerified);
     this.users.set(key, review.status.user);
     return review.status.user;
   }

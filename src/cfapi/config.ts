@@ -3,10 +3,11 @@
  * fills from APPNETPOL_CF_API_* environment variables), validated with ajv before the cluster is touched.
  */
 import { Ajv } from 'ajv';
+import { DEFAULT_KUBE_API_CONFIG, KUBE_API_CONFIG_PROPERTIES, KUBE_API_KEYS, type KubeApiConfig } from '../config/kube-api.js';
 import { ConfigError, formatErrors, readConfigFile } from '../config/operator-config.js';
 import type { GuidSource } from './directory.js';
 
-export interface CfApiConfig {
+export interface CfApiConfig extends KubeApiConfig {
   /** host:port the API listens on. */
   listenAddress: string;
   /** host:port of /metrics, /healthz and /readyz (plain HTTP, for Prometheus and probes). */
@@ -35,6 +36,7 @@ export const DEFAULT_CF_API_CONFIG: CfApiConfig = {
   cleanupIntervalMinutes: 60,
   appGuidLabel: '',
   logLevel: 'info',
+  ...DEFAULT_KUBE_API_CONFIG,
 };
 
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
@@ -51,13 +53,14 @@ export const CF_API_CONFIG_SCHEMA = {
     cleanupIntervalMinutes: { type: 'integer', minimum: 1 },
     appGuidLabel: { anyOf: [{ const: '' }, { type: 'string', pattern: LABEL_KEY, maxLength: 317 }] },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] },
+    ...KUBE_API_CONFIG_PROPERTIES,
   },
   additionalProperties: false,
 } as const;
 
 const validate = new Ajv({ allErrors: true }).compile(CF_API_CONFIG_SCHEMA);
 
-const INTEGER_KEYS: readonly string[] = ['quota', 'cleanupIntervalMinutes'];
+const INTEGER_KEYS: readonly string[] = ['quota', 'cleanupIntervalMinutes', ...KUBE_API_KEYS];
 const BOOLEAN_KEYS: readonly string[] = ['plainHttp'];
 
 /** Flags and environment variables arrive as text (a bare boolean flag as true). */

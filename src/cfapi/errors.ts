@@ -21,6 +21,8 @@ export const MESSAGES = {
   writeFailed: 'database write failed',
   tokenReviewFailed: 'failed to verify token',
   notFound: 'not found',
+  /** Not Cloud Foundry's (its Go server answers such paths before its handlers): our wording, its shape. */
+  badPath: 'invalid request path',
 } as const;
 
 export const ADMIN_SCOPES = ['network.admin'];

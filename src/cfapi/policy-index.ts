@@ -25,6 +25,8 @@ export interface StoredPolicy extends CfPolicy {
 interface Contribution {
   resourceVersion: string;
   keys: string[];
+  /** The object was deleted at `resourceVersion`: only a strictly newer version brings it back. */
+  deleted?: boolean;
 }
 
 export function halfKey(namespace: string, objectName: string, direction: Direction): string {
@@ -91,7 +93,7 @@ export class PolicyIndex {
     const key = objectKey(obj);
     if (!this.isNewer(key, obj)) return;
     this.withdraw(key);
-    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys: [] });
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys: [], deleted: true });
   }
 
   private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, half: string): string[] {
@@ -122,12 +124,15 @@ export class PolicyIndex {
     }
   }
 
-  /** Resource versions are opaque, but etcd's are increasing integers: skip what is older than what we hold. */
+  /**
+   * Resource versions are opaque, but etcd's are increasing integers: skip what is older than what we hold,
+   * and a late event at the very version an object was deleted at (it describes the deleted object).
+   */
   private isNewer(key: string, obj: KubeObject): boolean {
-    const held = this.objects.get(key)?.resourceVersion;
+    const held = this.objects.get(key);
     const seen = obj.metadata?.resourceVersion;
-    if (!held || !seen || !/^\d+$/.test(held) || !/^\d+$/.test(seen)) return true;
-    return BigInt(seen) >= BigInt(held);
+    if (!held?.resourceVersion || !seen || !/^\d+$/.test(held.resourceVersion) || !/^\d+$/.test(seen)) return true;
+    return held.deleted ? BigInt(seen) > BigInt(held.resourceVersion) : BigInt(seen) >= BigInt(held.resourceVersion);
   }
 
   private lookup(map: Map<string, Set<StoredPolicy>>, guid: string): StoredPolicy[] {

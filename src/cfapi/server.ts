@@ -18,6 +18,8 @@ import type { Caller, CfPolicyService } from './service.js';
 import { API_VERSIONS, parsePolicies, policyListJson, type ApiVersion } from './wire.js';
 
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+/** Longer than any request line Node's HTTP server accepts (16 KiB of headers), so never the limit. */
+const MAX_PATH_SEGMENT = 16 * 1024;
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -56,7 +58,15 @@ export function formatUptime(ms: number): string {
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, serverFactory: (handler) => (deps.tls ? createHttpsServer(deps.tls, handler) : createHttpServer(handler)) });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    // A version segment of any length reaches the version check (406), as it does in Cloud Foundry.
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // Paths that fail before routing (a bad % escape) still get Cloud Foundry's body and the headers.
+    frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(errorBody(MESSAGES.badPath)),
+    serverFactory: (handler) => (deps.tls ? createHttpsServer(deps.tls, handler) : createHttpServer(handler)),
+  });
   const states = new WeakMap<FastifyRequest, RequestState>();
 
   // Cloud Foundry reads every body as JSON whatever its content type.

@@ -49,19 +49,23 @@ export class CfPolicyService {
     const policies = uniquePolicies(requested);
     const apps = await this.resolveApps(caller, policies);
     if (!caller.admin) this.checkQuota(policies);
-    const halves = policies.flatMap((policy) => {
-      const stored = this.deps.index.get(policy);
-      const all = halvesOf(policy, apps.get(policy.source)!, apps.get(policy.destination)!);
-      return stored?.halves.size === 2 ? [] : all;
-    });
-    if (halves.length) await this.deps.store.add(halves);
+    // Every half goes to the store, even where the index lists the policy: the index may lag a delete made
+    // a moment ago (here or by another replica), and only the store confirms a no-op against the API server.
+    await this.deps.store.add(policies.flatMap((policy) => halvesOf(policy, apps.get(policy.source)!, apps.get(policy.destination)!)));
   }
 
   async delete(caller: Caller, requested: CfPolicy[]): Promise<void> {
     const policies = uniquePolicies(requested);
     if (!caller.admin) await this.resolveApps(caller, policies);
-    const found = policies.flatMap((policy) => this.deps.index.get(policy) ?? []);
-    await this.deps.store.remove(found.flatMap((stored) => halvesOf(stored, stored.sourceApp, stored.destinationApp)));
+    // Where the index does not list a policy (yet), its apps say where it would be stored.
+    const halves = policies.flatMap((policy) => {
+      const stored = this.deps.index.get(policy);
+      if (stored) return halvesOf(stored, stored.sourceApp, stored.destinationApp);
+      const source = this.deps.directory.byGuid(policy.source);
+      const destination = this.deps.directory.byGuid(policy.destination);
+      return source && destination ? halvesOf(policy, source, destination) : [];
+    });
+    await this.deps.store.remove(halves);
   }
 
   async list(caller: Caller, filter: ListFilter): Promise<CfPolicy[]> {

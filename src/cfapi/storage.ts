@@ -1,8 +1,8 @@
 /**
  * Writes policies into AppNetworkPolicies: one object `cf-<app>` per app, in the app's namespace, with
- * an egress rule per policy the app sends on and an ingress rule per policy it receives on. Every write
- * is a read-modify-write guarded by resourceVersion, retried on conflicts, so replicas can write the
- * same object at once. A request that fails part-way undoes the halves it added (see `applyAll`).
+ * an egress rule per policy the app sends on and an ingress rule per policy it receives on. Writes to one
+ * object are serialized and batched within the process; each is a read-modify-write guarded by
+ * resourceVersion, retried on conflicts, so replicas can write the same object at once. A request that fails part-way undoes the halves it added (see `add`).
  */
 import { API_VERSION, KIND, LABEL_MANAGED_BY, MANAGED_BY, PLURAL, GROUP, VERSION, type AppNetworkPolicy, type EgressRule, type IngressRule } from '../api/types.js';
 import { LIMITS } from '../api/appnetworkpolicy-schema.js';
@@ -17,7 +17,11 @@ export const LABEL_SOURCE = 'networking.kf.dev/source';
 export const SOURCE_CF_API = 'cf-api';
 export const CF_API_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_SOURCE}=${SOURCE_CF_API}`;
 
-const MAX_ATTEMPTS = 20;
+/**
+ * How long one write keeps retrying conflicts with other replicas before the caller gets a 500: long,
+ * since a busy API server evaluating large objects can keep one replica losing for many seconds.
+ */
+const CONFLICT_DEADLINE_MS = 60_000;
 /** Objects written at once by one request (a cleanup may touch thousands). */
 const WRITE_CONCURRENCY = 16;
 /** Recent own writes remembered, enough for the objects of a few requests in flight. */
@@ -52,6 +56,22 @@ interface ObjectChange {
   remove: { direction: Direction; name: string }[];
 }
 
+/** A caller's change waiting for its object's writer; settled with the halves it actually added. */
+interface PendingChange {
+  change: ObjectChange;
+  resolve(added: Half[]): void;
+  reject(error: unknown): void;
+}
+
+/** What this process last wrote at a path; `object` undefined = it deleted the object at `revision`. */
+interface OwnWrite {
+  object?: StoredObject;
+  revision: bigint;
+}
+
+/** Thrown when a copy from memory says there is nothing to do: a no-op is only answered after a fresh read. */
+const UNCONFIRMED_NO_OP = new Error('nothing to change according to the cached copy');
+
 function groupByObject(adds: Half[], removes: Half[]): ObjectChange[] {
   const changes = new Map<string, ObjectChange>();
   const changeOf = (app: AppLocation) => {
@@ -81,9 +101,62 @@ async function settleEach<T, R>(items: readonly T[], limit: number, task: (item:
   return results;
 }
 
+/** etcd revisions are increasing integers; anything else counts as the oldest. */
+function revisionOf(obj: KubeObject | undefined): bigint {
+  const version = obj?.metadata?.resourceVersion ?? '';
+  return /^\d+$/.test(version) ? BigInt(version) : 0n;
+}
+
+/** The rules of one object, changed in place one caller's change at a time. */
+class RuleSet {
+  private readonly rules: Record<Direction, (EgressRule | IngressRule)[]>;
+  private readonly names: Record<Direction, Set<string | undefined>>;
+  changed = false;
+
+  constructor(current: StoredObject | undefined) {
+    this.rules = { egress: [...(current?.spec.egress ?? [])], ingress: [...(current?.spec.ingress ?? [])] };
+    this.names = { egress: new Set(this.rules.egress.map((r) => r.name)), ingress: new Set(this.rules.ingress.map((r) => r.name)) };
+  }
+
+  get egress(): EgressRule[] {
+    return this.rules.egress as EgressRule[];
+  }
+
+  get ingress(): IngressRule[] {
+    return this.rules.ingress as IngressRule[];
+  }
+
+  /** Applies one change; a change that would overflow the object is refused whole and leaves no trace. */
+  apply(change: ObjectChange): Half[] | CfError {
+    const removing = change.remove.filter((r) => this.names[r.direction].has(r.name));
+    const adding = { egress: new Set<string | undefined>(), ingress: new Set<string | undefined>() };
+    const added = change.add.filter((half) => {
+      const name = half.rule.name;
+      if (this.names[half.direction].has(name) || adding[half.direction].has(name)) return false;
+      adding[half.direction].add(name);
+      return true;
+    });
+    const size = (direction: Direction) => this.rules[direction].length - removing.filter((r) => r.direction === direction).length + added.filter((h) => h.direction === direction).length;
+    if (size('egress') > LIMITS.rulesPerDirection || size('ingress') > LIMITS.rulesPerDirection) return new CfError(403, MESSAGES.quotaExceeded);
+    for (const direction of ['egress', 'ingress'] as const) {
+      const gone = new Set(removing.filter((r) => r.direction === direction).map((r) => r.name));
+      if (gone.size) this.rules[direction] = this.rules[direction].filter((rule) => !gone.has(rule.name!));
+      for (const name of gone) this.names[direction].delete(name);
+    }
+    for (const half of added) {
+      this.rules[half.direction].push(half.rule);
+      this.names[half.direction].add(half.rule.name);
+    }
+    if (removing.length || added.length) this.changed = true;
+    return added;
+  }
+}
+
 export class PolicyStore {
   /** What this process wrote last, per path: newer than the informer cache until the watch catches up. */
-  private readonly written = new Map<string, StoredObject | null>();
+  private readonly written = new Map<string, OwnWrite>();
+  /** Changes waiting per object path; present while that object's writer runs. */
+  private readonly lanes = new Map<string, PendingChange[]>();
 
   constructor(
     private readonly client: KubeClient,
@@ -118,86 +191,115 @@ export class PolicyStore {
     if (failure) throw failure.reason;
   }
 
-  /** Applies one object change with optimistic concurrency; returns the halves it actually added. */
-  private async write(change: ObjectChange): Promise<Half[]> {
-    const name = objectName(change.app.name);
-    const path = `/apis/${GROUP}/${VERSION}/namespaces/${change.app.namespace}/${PLURAL}/${name}`;
+  /**
+   * Queues a change for its object. One writer per object and process applies every change waiting for it
+   * in one read-modify-write, so concurrent requests to one app neither conflict with each other nor wait
+   * for a write each; conflicts with other replicas are retried with backoff until CONFLICT_DEADLINE_MS.
+   */
+  private write(change: ObjectChange): Promise<Half[]> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${change.app.namespace}/${PLURAL}/${objectName(change.app.name)}`;
+    return new Promise<Half[]>((resolve, reject) => {
+      const waiting = this.lanes.get(path);
+      if (waiting) return void waiting.push({ change, resolve, reject });
+      this.lanes.set(path, [{ change, resolve, reject }]);
+      void this.drain(path, change.app);
+    });
+  }
+
+  private async drain(path: string, app: AppLocation): Promise<void> {
+    for (let batch = this.lanes.get(path)!; batch.length > 0; batch = this.lanes.get(path)!) {
+      this.lanes.set(path, []);
+      await this.writeBatch(path, app, batch);
+    }
+    this.lanes.delete(path);
+  }
+
+  /** Settles every change of the batch; never throws. */
+  private async writeBatch(path: string, app: AppLocation, batch: PendingChange[]): Promise<void> {
+    const deadline = Date.now() + CONFLICT_DEADLINE_MS;
     for (let attempt = 1; ; attempt++) {
+      const fresh = attempt > 1;
       try {
-        const current = attempt === 1 ? this.latestKnown(change.app.namespace, name, path) : await this.client.get<StoredObject>(path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-        return await this.writeOnce(change, path, current);
+        const current = fresh ? await this.client.get<StoredObject>(path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e))) : this.latestKnown(app, path);
+        const results = await this.writeOnce(app, path, current, batch, fresh);
+        batch.forEach((pending, i) => (results[i] instanceof CfError ? pending.reject(results[i]) : pending.resolve(results[i] as Half[])));
+        return;
       } catch (error) {
         // A 404 means the copy we wrote against was gone already; the next attempt reads afresh.
-        if (!(isConflict(error) || isNotFound(error)) || attempt >= MAX_ATTEMPTS) throw asCfError(error, this.log, path);
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+        const retry = error === UNCONFIRMED_NO_OP || isConflict(error) || isNotFound(error);
+        if (!retry || Date.now() >= deadline) {
+          const failure = asCfError(error, this.log, path, attempt);
+          for (const pending of batch) pending.reject(failure);
+          return;
+        }
+        if (error !== UNCONFIRMED_NO_OP) await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 5 * 2 ** attempt)));
       }
     }
   }
 
   /** The newer of the informer's copy and this process's last write (resource versions are etcd revisions). */
-  private latestKnown(namespace: string, name: string, path: string): StoredObject | undefined {
-    const cached = this.cached(namespace, name);
+  private latestKnown(app: AppLocation, path: string): StoredObject | undefined {
+    const cached = this.cached(app.namespace, objectName(app.name));
     const own = this.written.get(path);
-    if (own === undefined) return cached;
-    const revision = (o: StoredObject | null | undefined) => (/^\d+$/.test(o?.metadata.resourceVersion ?? '') ? BigInt(o!.metadata.resourceVersion!) : 0n);
-    return cached && revision(cached) > revision(own) ? cached : (own ?? undefined);
+    if (!own) return cached;
+    return cached && revisionOf(cached) > own.revision ? cached : own.object;
   }
 
-  private remember(path: string, obj: StoredObject | null): void {
+  private remember(path: string, write: OwnWrite): void {
     this.written.delete(path);
     if (this.written.size >= WRITTEN_MEMORY) this.written.delete(this.written.keys().next().value!);
-    this.written.set(path, obj);
+    this.written.set(path, write);
   }
 
-  private async writeOnce(change: ObjectChange, path: string, current: StoredObject | undefined): Promise<Half[]> {
+  /** One read-modify-write of the object for every change in the batch; per change, its added halves or its refusal. */
+  private async writeOnce(app: AppLocation, path: string, current: StoredObject | undefined, batch: PendingChange[], fresh: boolean): Promise<(Half[] | CfError)[]> {
     if (current && current.metadata.labels?.[LABEL_SOURCE] !== SOURCE_CF_API) {
       throw new Error(`${path} exists but was not written by the cf-api (label ${LABEL_SOURCE}=${SOURCE_CF_API} missing)`);
     }
-    const rules = { egress: [...(current?.spec.egress ?? [])] as (EgressRule | IngressRule)[], ingress: [...(current?.spec.ingress ?? [])] as (EgressRule | IngressRule)[] };
-    const removing = new Set(change.remove.map((r) => `${r.direction}/${r.name}`));
-    for (const direction of ['egress', 'ingress'] as const) rules[direction] = rules[direction].filter((rule) => !removing.has(`${direction}/${rule.name}`));
-    const added = change.add.filter((half) => !rules[half.direction].some((rule) => rule.name === half.rule.name));
-    for (const half of added) rules[half.direction].push(half.rule);
-    const removedCount = (current?.spec.egress?.length ?? 0) + (current?.spec.ingress?.length ?? 0) + added.length - rules.egress.length - rules.ingress.length;
-    if (added.length === 0 && removedCount === 0) return [];
-    if (rules.egress.length > LIMITS.rulesPerDirection || rules.ingress.length > LIMITS.rulesPerDirection) throw new CfError(403, MESSAGES.quotaExceeded);
-
+    const rules = new RuleSet(current);
+    const results = batch.map((pending) => rules.apply(pending.change));
+    if (!rules.changed) {
+      if (!fresh) throw UNCONFIRMED_NO_OP;
+      return results;
+    }
     if (rules.egress.length === 0 && rules.ingress.length === 0) {
       if (current) {
-        await this.client.request('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: current.metadata.resourceVersion } } });
-        this.index.forget(current);
-        this.remember(path, null);
+        const gone = await this.client.request<StoredObject | undefined>('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: current.metadata.resourceVersion } } });
+        // The answer carries the deletion's revision: older watch events of the object must not bring it back.
+        const deletedAt = gone?.metadata?.resourceVersion ? gone : current;
+        this.index.forget(deletedAt);
+        this.remember(path, { revision: revisionOf(deletedAt) });
       }
-      return added;
+      return results;
     }
     const desired: StoredObject = {
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: {
         ...(current?.metadata ?? {}),
-        name: objectName(change.app.name),
-        namespace: change.app.namespace,
+        name: objectName(app.name),
+        namespace: app.namespace,
         labels: { ...(current?.metadata.labels ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SOURCE]: SOURCE_CF_API },
       },
       spec: {
         ...(current?.spec ?? {}),
-        app: change.app.name,
-        ...(rules.egress.length ? { egress: rules.egress as EgressRule[] } : { egress: undefined }),
-        ...(rules.ingress.length ? { ingress: rules.ingress as IngressRule[] } : { ingress: undefined }),
+        app: app.name,
+        ...(rules.egress.length ? { egress: rules.egress } : { egress: undefined }),
+        ...(rules.ingress.length ? { ingress: rules.ingress } : { ingress: undefined }),
       },
     };
     const written = current
       ? await this.client.replace(path, desired) // carries current's resourceVersion: a conflict if it moved
       : await this.client.create(path.slice(0, path.lastIndexOf('/')), desired);
     this.index.observe(written);
-    this.remember(path, written);
-    return added;
+    this.remember(path, { object: written, revision: revisionOf(written) });
+    return results;
   }
 }
 
 /** Input problems pass through; API trouble becomes Cloud Foundry's terse 500 (details go to the log). */
-function asCfError(error: unknown, log: Logger, path: string): CfError {
+function asCfError(error: unknown, log: Logger, path: string, attempts: number): CfError {
   if (error instanceof CfError) return error;
-  log.error({ path, err: error }, 'writing a cf-api AppNetworkPolicy failed');
+  log.error({ path, attempts, err: error }, 'writing a cf-api AppNetworkPolicy failed');
   return new CfError(500, MESSAGES.writeFailed);
 }

@@ -24,46 +24,66 @@ interface RawPolicy {
   port: number;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A number Go's decoder will not put in an int (a fraction, an exponent, too large), as it was written. */
+class NotAnInt {
+  constructor(readonly source: string) {}
+}
+
+type JsonObject = { [key: string]: Json };
+type Json = null | boolean | number | NotAnInt | string | Json[] | JsonObject;
 
 class UnmarshalError extends Error {}
+
+const INTEGER_LITERAL = /^-?(0|[1-9]\d*)$/;
+
+/** JSON.parse keeping the text of numbers that are not plain integers (`8080.0` and `8.08e3` are not 8080 to Go). */
+function parseJson(text: string): Json {
+  const keepSource = (_key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && context?.source !== undefined && (!INTEGER_LITERAL.test(context.source) || !Number.isSafeInteger(value)) ? new NotAnInt(context.source) : value;
+  return JSON.parse(text, keepSource as (key: string, value: unknown) => unknown) as Json;
+}
+
+function isObject(value: Json): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof NotAnInt);
+}
 
 function kindOf(value: Json): string {
   if (Array.isArray(value)) return 'array';
   if (value === null) return 'null';
+  if (value instanceof NotAnInt) return 'number';
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
 function mismatch(value: Json, field: string, type: string): UnmarshalError {
-  const shown = typeof value === 'number' ? `number ${value}` : kindOf(value);
+  const shown = typeof value === 'number' ? `number ${value}` : value instanceof NotAnInt ? `number ${value.source}` : kindOf(value);
   return new UnmarshalError(`json: cannot unmarshal ${shown} into Go struct field ${field} of type ${type}`);
 }
 
 /** An object field, or undefined for absent/null (Go leaves the zero value). */
-function objectField(parent: { [key: string]: Json }, key: string, field: string, type: string): { [key: string]: Json } | undefined {
+function objectField(parent: JsonObject, key: string, field: string, type: string): JsonObject | undefined {
   const value = parent[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw mismatch(value, field, type);
+  if (!isObject(value)) throw mismatch(value, field, type);
   return value;
 }
 
-function stringField(parent: { [key: string]: Json } | undefined, key: string, field: string): string {
+function stringField(parent: JsonObject | undefined, key: string, field: string): string {
   const value = parent?.[key];
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw mismatch(value, field, 'string');
   return value;
 }
 
-function intField(parent: { [key: string]: Json } | undefined, key: string, field: string): number {
+function intField(parent: JsonObject | undefined, key: string, field: string): number {
   const value = parent?.[key];
   if (value === undefined || value === null) return 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw mismatch(value, field, 'int');
+  if (typeof value !== 'number') throw mismatch(value, field, 'int');
   return value;
 }
 
 function readPolicy(item: Json, version: ApiVersion): RawPolicy {
   if (item === null) return { sourceId: '', sourceTag: '', destinationId: '', destinationTag: '', protocol: '', start: 0, end: 0, port: 0 };
-  if (typeof item !== 'object' || Array.isArray(item)) throw mismatch(item, 'policies', 'Policy');
+  if (!isObject(item)) throw mismatch(item, 'policies', 'Policy');
   const source = objectField(item, 'source', 'policies.source', 'Source');
   const destination = objectField(item, 'destination', 'policies.destination', 'Destination');
   const ports = version === 'v1' ? objectField(destination ?? {}, 'ports', 'policies.destination.ports', 'Ports') : undefined;
@@ -82,12 +102,12 @@ function readPolicy(item: Json, version: ApiVersion): RawPolicy {
 function readPolicies(text: string, version: ApiVersion): RawPolicy[] {
   let parsed: Json;
   try {
-    parsed = JSON.parse(text) as Json;
+    parsed = parseJson(text);
   } catch (error) {
     throw new UnmarshalError((error as Error).message);
   }
   if (parsed === null) return [];
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UnmarshalError(`json: cannot unmarshal ${kindOf(parsed)} into Go value of type PoliciesPayload`);
+  if (!isObject(parsed)) throw new UnmarshalError(`json: cannot unmarshal ${kindOf(parsed)} into Go value of type PoliciesPayload`);
   const list = parsed.policies;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw mismatch(list, 'policies', '[]Policy');

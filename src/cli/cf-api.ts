@@ -12,6 +12,7 @@ import { buildServer } from '../cfapi/server.js';
 import { CfPolicyService } from '../cfapi/service.js';
 import { CF_API_SELECTOR, PolicyStore } from '../cfapi/storage.js';
 import { readTlsPair, watchTlsPair } from '../cfapi/tls.js';
+import { clientSettingsOf } from '../config/kube-api.js';
 import { KubeClient, type KubeObject } from '../runtime/kube-client.js';
 import { startHealthServer } from '../runtime/health-server.js';
 import { createLogger } from '../runtime/logger.js';
@@ -28,9 +29,8 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
   const kubeconfig = new KubeConfig();
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
-  const client = new KubeClient(kubeconfig);
   const metrics = new CfApiMetrics();
-  metrics.instrument(client);
+  const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
 
   const informers = new SharedInformers(client, log, metrics);
   const guidSource = guidSourceOf(config);

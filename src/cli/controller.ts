@@ -7,7 +7,9 @@ import { MeshController } from '../controllers/mesh.js';
 import { MeshStatusBoard } from '../controllers/mesh-status.js';
 import { SpaceController } from '../controllers/space.js';
 import { parseHostPort, type OperatorConfig } from '../config/operator-config.js';
+import { clientSettingsOf } from '../config/kube-api.js';
 import { KubeClient } from '../runtime/kube-client.js';
+import { OperatorMetrics } from '../runtime/metrics.js';
 import { createLogger } from '../runtime/logger.js';
 import type { LeaderElectionOptions } from '../runtime/leader-election.js';
 import { Manager } from '../runtime/manager.js';
@@ -36,12 +38,13 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   const kubeconfig = new KubeConfig();
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
-  const client = new KubeClient(kubeconfig);
+  const metrics = new OperatorMetrics(config.leaderElectionName);
+  const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
   const manager = new Manager({
     client,
     log,
+    metrics,
     healthAddress: parseHostPort(config.healthAddress),
-    leaseName: config.leaderElectionName,
     leaderElection: leaderElectionOptions(config),
     onLostLeadership: () => process.exit(EXIT_LOST_LEADERSHIP),
   });

@@ -8,9 +8,10 @@ import { parse } from 'yaml';
 import { parseCIDR } from '../api/cidr.js';
 import { DEFAULT_ENTITIES, type EntityConfig } from './entities.js';
 import { DEFAULT_ESSENTIALS, type EssentialsConfig } from './essentials.js';
+import { DEFAULT_KUBE_API_CONFIG, KUBE_API_CONFIG_PROPERTIES, KUBE_API_KEYS, type KubeApiConfig } from './kube-api.js';
 import { DEFAULT_MESH, MESH_CONFIG_SCHEMA, type MeshConfig } from './mesh.js';
 
-export interface OperatorConfig {
+export interface OperatorConfig extends KubeApiConfig {
   /** Parallel reconciles per controller. */
   concurrency: number;
   /** Every object is reconciled again this often, even without events. */
@@ -46,6 +47,7 @@ export const DEFAULT_CONFIG: OperatorConfig = {
   leaseDurationSeconds: 15,
   renewDeadlineSeconds: 10,
   retryPeriodSeconds: 2,
+  ...DEFAULT_KUBE_API_CONFIG,
 };
 
 const selector = {
@@ -109,6 +111,7 @@ export const CONFIG_SCHEMA = {
     leaseDurationSeconds: { type: 'integer', minimum: 2 },
     renewDeadlineSeconds: { type: 'integer', minimum: 1 },
     retryPeriodSeconds: { type: 'integer', minimum: 1 },
+    ...KUBE_API_CONFIG_PROPERTIES,
   },
   additionalProperties: false,
 } as const;
@@ -131,6 +134,9 @@ export const ENVIRONMENT: Record<string, keyof OperatorConfig> = {
   APPNETPOL_LEASE_DURATION_SECONDS: 'leaseDurationSeconds',
   APPNETPOL_RENEW_DEADLINE_SECONDS: 'renewDeadlineSeconds',
   APPNETPOL_RETRY_PERIOD_SECONDS: 'retryPeriodSeconds',
+  APPNETPOL_KUBE_API_QPS: 'kubeApiQps',
+  APPNETPOL_KUBE_API_BURST: 'kubeApiBurst',
+  APPNETPOL_KUBE_API_TIMEOUT_SECONDS: 'kubeApiTimeoutSeconds',
 };
 
 export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Record<keyof OperatorConfig, string | number>> }): OperatorConfig {
@@ -187,7 +193,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-const NUMBER_KEYS = new Set<keyof OperatorConfig>(['concurrency', 'resyncSeconds', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']);
+const NUMBER_KEYS = new Set<keyof OperatorConfig>(['concurrency', 'resyncSeconds', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds', ...KUBE_API_KEYS]);
 const BOOLEAN_KEYS = new Set<keyof OperatorConfig>(['leaderElect']);
 
 /** Strings from flags and environment become numbers and booleans where the schema wants them; anything else is left for ajv to report. */

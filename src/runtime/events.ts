@@ -25,8 +25,6 @@ export class EventRecorder {
     const dedupKey = `${meta.uid}|${reason}|${message}`;
     const now = Date.now();
     if ((this.recent.get(dedupKey) ?? 0) > now - REPEAT_WINDOW_MS) return;
-    this.recent.set(dedupKey, now);
-    if (this.recent.size > 10_000) this.forgetOld(now);
     const namespace = meta.namespace || 'default';
     const timestamp = new Date(now).toISOString();
     try {
@@ -45,6 +43,9 @@ export class EventRecorder {
         lastTimestamp: timestamp,
         count: 1,
       });
+      // Only an event that was sent holds back its repeats: one lost to an outage goes out on the next try.
+      this.recent.set(dedupKey, now);
+      if (this.recent.size > 10_000) this.forgetOld(now);
     } catch (error) {
       this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: error }, 'could not record event');
     }

@@ -12,15 +12,15 @@ import { SharedInformers } from './informers.js';
 import type { KubeClient } from './kube-client.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import type { Logger } from './logger.js';
-import { OperatorMetrics } from './metrics.js';
+import type { OperatorMetrics } from './metrics.js';
 
 export interface ManagerOptions {
   client: KubeClient;
   log: Logger;
+  /** The process's metrics: made before the manager, since the client reports into them too. */
+  metrics: OperatorMetrics;
   /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
   healthAddress: { host: string; port: number };
-  /** Name of the leader Lease, which labels leader_election_master_status (even with leader election off). */
-  leaseName: string;
   /** Run the controllers only while holding this Lease; without it this replica always runs them. */
   leaderElection?: LeaderElectionOptions;
   /** Leadership was lost: the process must stop writing at once (it exits and restarts as a follower). */
@@ -35,8 +35,7 @@ export class Manager {
   private cachesSynced = false;
 
   constructor(private readonly options: ManagerOptions) {
-    const metrics = new OperatorMetrics(options.leaseName);
-    metrics.instrument(options.client);
+    const metrics = options.metrics;
     this.context = {
       client: options.client,
       metrics,

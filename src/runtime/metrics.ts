@@ -5,7 +5,7 @@
  * knows is prefixed appnetpol_.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { KubeClient } from './kube-client.js';
+import type { ClientObserver } from './kube-client.js';
 import { readPackageManifest } from './package-manifest.js';
 
 export interface QueueMetrics {
@@ -26,8 +26,14 @@ export class ProcessMetrics {
   readonly registry = new Registry();
   readonly restClientRequests = new Counter({
     name: 'rest_client_requests_total',
-    help: 'Requests sent to the Kubernetes API server, by status code, method and host.',
+    help: 'Requests to the API server by status code (<error> when no answer came), method and host, as client-go counts them.',
     labelNames: ['code', 'method', 'host'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRetries = new Counter({
+    name: 'appnetpol_api_retries_total',
+    help: 'Requests to the API server tried again, by cause: throttled (429), server-error (5xx on a read) or connection.',
+    labelNames: ['cause'] as const,
     registers: [this.registry],
   });
   readonly watchRestarts = new Counter({
@@ -47,10 +53,12 @@ export class ProcessMetrics {
     }).set({ version: readPackageManifest().version, nodejs_version: process.versions.node }, 1);
   }
 
-  /** Counts every request `client` sends in rest_client_requests_total. */
-  instrument(client: KubeClient): void {
-    const host = new URL(client.server).host;
-    client.onResponse = (method, code) => this.restClientRequests.inc({ code, method, host });
+  /** Feeds the Kubernetes client's answers and retries into rest_client_requests_total and appnetpol_api_retries_total. */
+  clientObserver(): ClientObserver {
+    return {
+      response: (method, code, host) => this.restClientRequests.inc({ code, method, host }),
+      retry: (cause) => this.apiRetries.inc({ cause }),
+    };
   }
 }
 

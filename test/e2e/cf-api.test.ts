@@ -113,6 +113,13 @@ describe('authentication and authorization', () => {
     expect([forged.status, forged.text, forged.headers.get('www-authenticate')]).toEqual([401, '{"error": "failed to verify token with uaa"}', 'Bearer']);
   });
 
+  it('401 for anything but exactly one token, however the API server would judge the rest', async () => {
+    for (const authorization of ['Bearer  ', `Bearer  ${ADMIN}`, `Bearer ${ADMIN} junk`, `Bearer ${ADMIN},${ADMIN}`]) {
+      const response = await api.call('GET', `${V1}/whoami`, { headers: { authorization } });
+      expect([authorization, response.status, response.text, response.headers.get('www-authenticate')]).toEqual([authorization, 401, '{"error": "failed to verify token with uaa"}', 'Bearer']);
+    }
+  });
+
   it('accepts "bearer" in lower case', async () => {
     expect((await api.call('GET', `${V1}/whoami`, { headers: { authorization: `bearer ${ADMIN}` } })).status).toBe(200);
   });
@@ -148,6 +155,20 @@ describe('bad input is a 400 with Cloud Foundry’s message', () => {
     const response = await api.call('POST', `${V1}/policies`, { token: ADMIN, body: '{"policies": [' });
     expect(response.status).toBe(400);
     expect((response.json() as { error: string }).error).toMatch(/^mapper: unmarshal json: /);
+  });
+
+  it('ports must be written as integers, as Cloud Foundry’s decoder requires', async () => {
+    for (const written of ['8080.0', '8.08e3']) {
+      const body = JSON.stringify({ policies: [policy('frontend', 'db')] }).replace('"start":8080', `"start":${written}`);
+      const response = await api.call('POST', `${V1}/policies`, { token: ADMIN, body });
+      expect([response.status, response.text]).toEqual([400, `{"error": "mapper: unmarshal json: json: cannot unmarshal number ${written} into Go struct field policies.destination.ports.start of type int"}`]);
+    }
+    expect((await listed(`?id=${guid.frontend}`)).total_policies).toBe(0);
+  });
+
+  it('a path that fails before routing gets Cloud Foundry’s body and the security headers', async () => {
+    const response = await api.call('GET', `${V1}/policies%zz`, { token: ADMIN });
+    expect([response.status, response.text, response.headers.get('x-content-type-options')]).toEqual([400, '{"error": "invalid request path"}', 'nosniff']);
   });
 
   it('v0 port checks', async () => {
@@ -253,6 +274,39 @@ describe('policies', () => {
     expect(db.spec.ingress).toHaveLength(24);
     await eventually(async () => expect((await listed(`?dest_id=${guid.db}`, ADMIN, second)).total_policies).toBe(24));
     await api.call('POST', `${V1}/policies/delete`, { token: ADMIN, body: { policies: ports.map((port, i) => policy(i % 3 ? 'frontend' : 'backend', 'db', port)) } });
+    await expect(admin.get(policyPath(ns2, 'cf-db'))).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a create right after the delete of the same policy stores it again, every time, whichever replica deleted it', async () => {
+    const body = { policies: [policy('backend', 'frontend', 4321)] };
+    for (let round = 0; round < 20; round++) {
+      expect((await api.call('POST', `${V1}/policies`, { token: ADMIN, body })).status).toBe(200);
+      expect((await (round % 2 ? second : api).call('POST', `${V1}/policies/delete`, { token: ADMIN, body })).status).toBe(200);
+      expect((await api.call('POST', `${V1}/policies`, { token: ADMIN, body })).status).toBe(200);
+      const source = await admin.get<StoredPolicy>(policyPath(ns1, 'cf-backend'));
+      expect([round, source.spec.egress?.map((rule) => rule.name)]).toEqual([round, [`${guid.backend}.${guid.frontend}.tcp.4321.4321`]]);
+      expect((await listed(`?source_id=${guid.backend}`)).total_policies).toBe(1);
+      expect((await api.call('POST', `${V1}/policies/delete`, { token: ADMIN, body })).status).toBe(200);
+      await expect(admin.get(policyPath(ns1, 'cf-backend'))).rejects.toMatchObject({ status: 404 });
+    }
+  });
+
+  it('8 concurrent writers on one app, through two service processes: every create lands and none fails', async () => {
+    const writers = 8;
+    const each = 12;
+    const portOf = (writer: number, i: number) => 20000 + writer * each + i;
+    const sourceOf = (writer: number) => (writer % 2 ? 'frontend' : 'backend');
+    const statuses = await Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        const seen: number[] = [];
+        for (let i = 0; i < each; i++) seen.push((await (writer % 2 ? second : api).call('POST', `${V1}/policies`, { token: ADMIN, body: { policies: [policy(sourceOf(writer), 'db', portOf(writer, i))] } })).status);
+        return seen;
+      }),
+    );
+    expect(statuses.flat()).toEqual(Array.from({ length: writers * each }, () => 200));
+    expect((await admin.get<StoredPolicy>(policyPath(ns2, 'cf-db'))).spec.ingress).toHaveLength(writers * each);
+    const all = Array.from({ length: writers }, (_, writer) => Array.from({ length: each }, (_, i) => policy(sourceOf(writer), 'db', portOf(writer, i)))).flat();
+    expect((await api.call('POST', `${V1}/policies/delete`, { token: ADMIN, body: { policies: all } })).status).toBe(200);
     await expect(admin.get(policyPath(ns2, 'cf-db'))).rejects.toMatchObject({ status: 404 });
   });
 

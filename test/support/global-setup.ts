@@ -14,7 +14,7 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const plane = await startControlPlane({ crds: ['crds', 'crds/kf'] });
-  startWatchdog(process.pid, plane);
+  startWatchdog(process.pid, plane, { keepLogs: true });
   globalThis.__APPNETPOL_CONTROL_PLANE__ = plane;
   const stateFile = join(plane.dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(plane));

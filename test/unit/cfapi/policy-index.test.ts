@@ -53,6 +53,16 @@ describe('PolicyIndex', () => {
     expect(index.get(p)).toBeUndefined();
   });
 
+  it('a late event at the version an object was deleted at does not bring its policies back', () => {
+    const index = new PolicyIndex();
+    index.observe(objectOf(web, '30', [p]));
+    index.forget(objectOf(web, '30', [p]));
+    index.observe(objectOf(web, '30', [p]));
+    expect(index.get(p)).toBeUndefined();
+    index.observe(objectOf(web, '31', [p]));
+    expect(index.get(p)).toBeDefined();
+  });
+
   it('skips rules it did not write', () => {
     const index = new PolicyIndex();
     index.observe({ metadata: { name: 'cf-web', namespace: 'ns1', resourceVersion: '1' }, spec: { app: 'web', egress: [{ name: 'by-hand', to: [{ app: 'db' }] }, { to: [{ app: 'db' }] }] } });

@@ -55,6 +55,18 @@ describe('cf-api HTTP layer', () => {
     }
   });
 
+  it('paths that fail before routing get Cloud Foundry’s error body and the security headers', async () => {
+    for (const url of ['/networking/v1/external/policies%zz', '/networking/%E0%A4%A/external/policies']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([response.statusCode, response.body]).toEqual([400, '{"error": "invalid request path"}']);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+    }
+    const long = 'v'.repeat(5000);
+    const response = await call('GET', `/networking/${long}/external/policies`, 'admin');
+    expect([response.statusCode, response.body]).toEqual([406, `{"error": "api version '${long}' not supported"}`]);
+    expect(response.headers['content-security-policy']).toBe("frame-ancestors 'none'");
+  });
+
   it('answers /, /networking and /health', async () => {
     expect((await call('GET', '/')).body).toMatch(/^Network policy server, up for 1m\d+(\.\d+)?s\n$/);
     expect((await call('GET', '/networking')).statusCode).toBe(200);

@@ -80,8 +80,13 @@ describe('unmarshal errors', () => {
     ['policies not a list', '{"policies": "x"}', /^mapper: unmarshal json: json: cannot unmarshal string into Go struct field policies of type \[\]Policy$/],
     ['id not a string', body([{ source: { id: 5 } }]), /cannot unmarshal number 5 into Go struct field policies.source.id of type string$/],
     ['fractional port', v1({ ports: { start: 1.5, end: 2 } }), /cannot unmarshal number 1.5 into Go struct field policies.destination.ports.start of type int$/],
-  ])('%s', (_name, text, pattern) => {
-    const { status, message } = errorOf(text);
+    ['a whole number written with a fraction', v1({}).replace('"start":8080', '"start":8080.0'), /cannot unmarshal number 8080.0 into Go struct field policies.destination.ports.start of type int$/],
+    ['a whole number written with an exponent', v1({}).replace('"end":8080', '"end":8.08e3'), /cannot unmarshal number 8.08e3 into Go struct field policies.destination.ports.end of type int$/],
+    ['a v0 port written with an exponent', v0({}).replace('"port":8080', '"port":8080e0'), /cannot unmarshal number 8080e0 into Go struct field policies.destination.port of type int$/],
+    ['a number too large for an int', v1({}).replace('"start":8080', '"start":99999999999999999999'), /cannot unmarshal number 99999999999999999999 into Go struct field policies.destination.ports.start of type int$/],
+    ['a number as the whole policy', body([1e3]).replace('1000', '1e3'), /cannot unmarshal number 1e3 into Go struct field policies of type Policy$/],
+  ])('%s', (name, text, pattern) => {
+    const { status, message } = errorOf(text, name.startsWith('a v0') ? 'v0' : 'v1');
     expect(status).toBe(400);
     expect(message).toMatch(pattern);
   });

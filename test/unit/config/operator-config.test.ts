@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(config).toEqual({ ...DEFAULT_CONFIG, concurrency: 3, resyncSeconds: 120, logLevel: 'warn' });
   });
 
+  it('takes the API client settings from file, environment and flags', () => {
+    expect(loadConfig({})).toMatchObject({ kubeApiQps: 500, kubeApiBurst: 1000, kubeApiTimeoutSeconds: 30 });
+    const config = loadConfig({ file: file('kubeApiQps: 50\n'), env: { APPNETPOL_KUBE_API_BURST: '80' }, flags: { kubeApiTimeoutSeconds: '5' } });
+    expect(config).toMatchObject({ kubeApiQps: 50, kubeApiBurst: 80, kubeApiTimeoutSeconds: 5 });
+  });
+
   it('overrides one entity and keeps the others', () => {
     const config = loadConfig({ file: file('entities:\n  dns:\n    namespace: dns-system\n    podSelector: {matchLabels: {app: coredns}}\n') });
     expect(config.entities.dns.namespace).toBe('dns-system');
@@ -47,6 +53,9 @@ describe('loadConfig', () => {
     [{ file: file('a: [\n') }, 'is not valid YAML'],
     [{ file: '/nonexistent/appnetpol.yaml' }, 'cannot read config file /nonexistent/appnetpol.yaml: ENOENT'],
     [{ flags: { healthAddress: 'localhost' } }, 'invalid configuration: healthAddress: must match pattern'],
+    [{ flags: { kubeApiQps: '-1' } }, 'invalid configuration: kubeApiQps: must be >= 0'],
+    [{ env: { APPNETPOL_KUBE_API_BURST: '0' } }, 'invalid configuration: kubeApiBurst: must be >= 1'],
+    [{ flags: { kubeApiTimeoutSeconds: '1h' } }, 'invalid configuration: kubeApiTimeoutSeconds: must be integer'],
   ])('rejects %j with a message that says what is wrong', (sources, message) => {
     expect(() => loadConfig(sources)).toThrow(message);
   });
