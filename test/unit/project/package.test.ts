@@ -12,6 +12,7 @@ interface Manifest {
   version: string;
   license?: string;
   engines?: Record<string, string>;
+  bin?: Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 }
@@ -24,8 +25,8 @@ const declared = { ...manifest.dependencies, ...manifest.devDependencies };
 describe('package-lock.json', () => {
   it('has the root entry npm ci compares with package.json', () => {
     expect(lock.lockfileVersion).toBe(3);
-    expect({ name: root.name, version: root.version, license: root.license, engines: root.engines })
-      .toEqual({ name: manifest.name, version: manifest.version, license: manifest.license, engines: manifest.engines });
+    expect({ name: root.name, version: root.version, license: root.license, engines: root.engines, bin: root.bin })
+      .toEqual({ name: manifest.name, version: manifest.version, license: manifest.license, engines: manifest.engines, bin: manifest.bin });
     expect(root.dependencies ?? {}).toEqual(manifest.dependencies ?? {});
     expect(root.devDependencies ?? {}).toEqual(manifest.devDependencies ?? {});
   });
