@@ -177,8 +177,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--kubeconfig=${kubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
-        // Pods need their namespace's default ServiceAccount, hence the serviceaccount controller too.
-        '--controllers=garbagecollector,namespace,serviceaccount',
+        // Pods need their namespace's default ServiceAccount, hence the serviceaccount controller too;
+        // clusterrole-aggregation folds aggregate-to-admin/edit/view roles into the built-in ones.
+        '--controllers=garbagecollector,namespace,serviceaccount,clusterrole-aggregation',
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
         `--secure-port=${kcmPort}`,

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { admissionPluginsFrom, startControlPlane, startWatchdog, stopControlPlane } from './control-plane.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(repoRoot, 'dist/src/cli/main.js');
+const cli = join(repoRoot, 'dist/src/cli/appnetpol.js');
 
 function configuredKubeconfig(): string | undefined {
   if (process.env.KUBECONFIG) return process.env.KUBECONFIG;

@@ -300,6 +300,6 @@ export class PolicyStore {
 /** Input problems pass through; API trouble becomes Cloud Foundry's terse 500 (details go to the log). */
 function asCfError(error: unknown, log: Logger, path: string, attempts: number): CfError {
   if (error instanceof CfError) return error;
-  log.error({ path, attempts, err: (error as Error).message }, 'writing a cf-api AppNetworkPolicy failed');
+  log.error({ path, attempts, err: error }, 'writing a cf-api AppNetworkPolicy failed');
   return new CfError(500, MESSAGES.writeFailed);
 }

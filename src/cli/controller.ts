@@ -38,7 +38,7 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   const kubeconfig = new KubeConfig();
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
-  const metrics = new OperatorMetrics();
+  const metrics = new OperatorMetrics(config.leaderElectionName);
   const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
   const manager = new Manager({
     client,

@@ -88,6 +88,7 @@ export const CONFIG_SCHEMA = {
         ingressGateway: podEntity,
         meshControlPlane: podEntity,
         clusterCIDRs: { type: 'array', items: { type: 'string' } },
+        clusterDomain: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
       },
       additionalProperties: false,
     },
@@ -159,7 +160,11 @@ export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; fl
   const partial = merged as Partial<OperatorConfig>;
   const entities = { ...DEFAULT_ENTITIES, ...(partial.entities ?? {}) };
   const essentials = { ...DEFAULT_ESSENTIALS, ...(partial.essentials ?? {}) };
-  const badCidrs = essentials.buildEgress.flatMap((e, i) => (parseCIDR(e.cidr) ? [] : [`essentials.buildEgress.${i}.cidr: "${e.cidr}" is not a CIDR such as 10.20.0.0/16`]));
+  const notCidr = (path: string, cidr: string) => (parseCIDR(cidr) ? [] : [`${path}: "${cidr}" is not a CIDR such as 10.20.0.0/16`]);
+  const badCidrs = [
+    ...entities.clusterCIDRs.flatMap((cidr, i) => notCidr(`entities.clusterCIDRs.${i}`, cidr)),
+    ...essentials.buildEgress.flatMap((e, i) => notCidr(`essentials.buildEgress.${i}.cidr`, e.cidr)),
+  ];
   if (badCidrs.length) throw new ConfigError(`invalid configuration: ${badCidrs.join('; ')}`);
   const mesh = { ...DEFAULT_MESH, ...(partial.mesh ?? {}) };
   const dataplane = { ...DEFAULT_DATAPLANE, ...(partial.dataplane ?? {}) };

@@ -7,7 +7,7 @@ import { API_VERSION, KIND, PLURAL, POLICIES_PATH, type AppNetworkPolicy, type C
 import type { DataplaneConfig } from '../config/dataplanes.js';
 import type { EntityConfig } from '../config/entities.js';
 import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
-import { condition, KSTATUS_TYPES, mergeConditions, progressConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
+import { condition, isReady, KSTATUS_TYPES, mergeConditions, progressConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
 import { withMeshConditions } from '../planner/mesh-conditions.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
@@ -42,6 +42,7 @@ export class AppNetworkPolicyController extends QueueController {
     super(NAME, ctx, options);
     this.policies = ctx.informers.for({ resource: PLURAL, path: POLICIES_PATH });
     ctx.metrics.countManagedObjects(KIND, () => this.policies.list().length);
+    ctx.metrics.countPoliciesNotReady(() => this.policies.list().filter((p) => !isReady(p)).length);
     this.networkPolicies = managedNetworkPolicies(ctx);
     this.facts = FactsSource.for(ctx.informers);
 

@@ -130,3 +130,9 @@ export function statusNeedsUpdate(current: AppNetworkPolicyStatus | undefined, d
     return existing === undefined || COMPARED_FIELDS.some((field) => existing[field] !== c[field]);
   });
 }
+
+/** Whether an object's Ready condition is True for its current generation (what `kubectl wait` and kstatus look for). */
+export function isReady(object: { metadata?: { generation?: number }; status?: AppNetworkPolicyStatus }): boolean {
+  const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && ready.observedGeneration === object.metadata?.generation;
+}

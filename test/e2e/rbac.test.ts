@@ -18,8 +18,6 @@ const { admin, plane } = testCluster();
 const SERVICE_ACCOUNT = 'appnetpol-controller';
 const NETPOL = '/apis/networking.k8s.io/v1';
 const SPACES = '/apis/kf.dev/v1alpha1/spaces';
-/** pino's number for the error level. */
-const ERROR = 50;
 
 type Policy = KubeObject & { status?: { conditions?: Condition[] } };
 
@@ -57,7 +55,7 @@ async function eventsAbout(name: string): Promise<{ type: string; reason: string
 }
 
 async function reconcileErrors(): Promise<number> {
-  const line = (await operator.metrics()).split('\n').find((l) => l.startsWith('appnetpol_reconcile_total{') && l.includes('controller="appnetworkpolicy"') && l.includes('result="error"'));
+  const line = (await operator.metrics()).split('\n').find((l) => l.startsWith('controller_runtime_reconcile_total{') && l.includes('controller="appnetworkpolicy"') && l.includes('result="error"'));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -137,7 +135,16 @@ describe('the operator missing a rule', () => {
     await eventually(async () => expect(await eventsAbout('api')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'ApplyFailed', message: programmed.message })));
     await eventually(() =>
       expect(operator.logs()).toContainEqual(
-        expect.objectContaining({ level: ERROR, msg: 'reconcile failed; retrying with backoff', controller: 'appnetworkpolicy', namespace: appNamespace, name: 'api', reason: 'Forbidden', err: forbidden }),
+        expect.objectContaining({
+          level: 'error',
+          severity: 'ERROR',
+          msg: 'reconcile failed; retrying with backoff',
+          controller: 'appnetworkpolicy',
+          namespace: appNamespace,
+          name: 'api',
+          reason: 'Forbidden',
+          err: expect.objectContaining({ type: 'KubeApiError', message: forbidden, stack: expect.stringContaining('\n    at ') }),
+        }),
       ),
     );
     expect(await reconcileErrors()).toBeGreaterThan(errorsBefore);

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
   it.each([
     [{ file: file('essentials: {enabled: maybe}\n') }, 'invalid configuration: essentials.enabled: must be boolean'],
     [{ file: file('essentials: {buildEgress: [{cidr: registry.example.com}]}\n') }, 'invalid configuration: essentials.buildEgress.0.cidr: "registry.example.com" is not a CIDR such as 10.20.0.0/16'],
+    [{ file: file('entities: {clusterCIDRs: [10.0.0.0/8, 10.300.0.0/16]}\n') }, 'invalid configuration: entities.clusterCIDRs.1: "10.300.0.0/16" is not a CIDR such as 10.20.0.0/16'],
+    [{ file: file('entities: {clusterDomain: Cluster.Local.}\n') }, 'invalid configuration: entities.clusterDomain: must match pattern'],
     [{ file: file('essentials: {buildEgress: [{ports: [{port: 443}]}]}\n') }, "invalid configuration: essentials.buildEgress.0: must have required property 'cidr'"],
     [{ flags: { concurrency: 'many' } }, 'invalid configuration: concurrency: must be integer'],
     [{ flags: { concurrency: '0' } }, 'invalid configuration: concurrency: must be >= 1'],

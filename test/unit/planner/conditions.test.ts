@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Condition } from '../../../src/api/types.js';
 import {
   condition,
+  isReady,
   MAX_MESSAGE_LENGTH,
   mergeConditions,
   progressConditions,
@@ -114,5 +115,15 @@ describe('statusNeedsUpdate', () => {
     ['condition removed', { observedGeneration: 1, conditions: [a, p] }, { observedGeneration: 1, conditions: [a] }, true],
   ])('%s', (_case, current, desired, expected) => {
     expect(statusNeedsUpdate(current, desired)).toBe(expected);
+  });
+});
+
+describe('isReady', () => {
+  const ready = (status: 'True' | 'False', observedGeneration: number) => ({ type: 'Ready' as const, status, reason: 'Ready', message: '', observedGeneration, lastTransitionTime: '2026-01-01T00:00:00Z' });
+  it('is true only for a True Ready condition of the current generation', () => {
+    expect(isReady({ metadata: { generation: 2 }, status: { conditions: [ready('True', 2)] } })).toBe(true);
+    expect(isReady({ metadata: { generation: 3 }, status: { conditions: [ready('True', 2)] } })).toBe(false);
+    expect(isReady({ metadata: { generation: 2 }, status: { conditions: [ready('False', 2)] } })).toBe(false);
+    expect(isReady({ metadata: { generation: 1 } })).toBe(false);
   });
 });
