@@ -4,9 +4,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the image brings its own Node, so the dev-only `node` package is not set up.
-# npm install, not npm ci: the lock file leaves out other platforms' optional binaries of a test
-# dependency, which npm ci rejects (see .ci/run); npm install still installs exactly the locked versions.
-RUN npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY hack ./hack
@@ -22,5 +20,5 @@ COPY --from=build /src/dist/src ./dist/src
 USER 65532:65532
 # 8081: the controller's /healthz, /readyz, /metrics; 4002: `cf-api`.
 EXPOSE 8081 4002
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/main.js"]
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/appnetpol.js"]
 CMD ["controller"]

@@ -84,6 +84,19 @@ export interface ControlPlaneOptions {
    * collected from the first moment.
    */
   crds?: string[];
+  /**
+   * Admission plugins to enable besides the API server's defaults, e.g. OwnerReferencesPermissionEnforcement
+   * (on in OpenShift): setting `blockOwnerDeletion` then needs `update` on the owner's `finalizers`.
+   */
+  admissionPlugins?: string[];
+}
+
+/** Environment variable naming extra admission plugins (comma-separated) for the planes the tests and `npm start` launch. */
+export const ADMISSION_PLUGINS_ENV = 'APPNETPOL_ADMISSION_PLUGINS';
+
+/** The admission plugins ADMISSION_PLUGINS_ENV names in `env`. */
+export function admissionPluginsFrom(env: NodeJS.ProcessEnv): string[] {
+  return (env[ADMISSION_PLUGINS_ENV] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -158,7 +171,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
         '--allow-privileged=true',
-        '--enable-priority-and-fairness=false',
         // The API server refuses loopback addresses in Endpoints, so its own reconciler could only log
         // errors here; tests publish default/kubernetes EndpointSlices themselves, as a cluster would.
         '--endpoint-reconciler-type=none',
@@ -167,6 +179,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--min-request-timeout=10',
         '--etcd-compaction-interval=20s',
         '--profiling=false',
+        ...(options.admissionPlugins?.length ? [`--enable-admission-plugins=${options.admissionPlugins.join(',')}`] : []),
       ],
     });
 
@@ -187,8 +200,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--kubeconfig=${kubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
-        // Pods need their namespace's default ServiceAccount, hence the serviceaccount controller too.
-        '--controllers=garbagecollector,namespace,serviceaccount',
+        // Pods need their namespace's default ServiceAccount, hence the serviceaccount controller too;
+        // clusterrole-aggregation folds aggregate-to-admin/edit/view roles into the built-in ones.
+        '--controllers=garbagecollector,namespace,serviceaccount,clusterrole-aggregation',
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
         `--secure-port=${kcmPort}`,
@@ -254,11 +268,12 @@ export function stopControlPlane(plane: ControlPlane, options: { keepDir?: boole
 
 /**
  * A detached watchdog that tears the control plane down when `ownerPid` disappears, so even a
- * SIGKILLed test run leaves no processes behind.
+ * SIGKILLed test run leaves no processes behind. With `keepLogs` the process logs stay, to be read.
  */
-export function startWatchdog(ownerPid: number, plane: ControlPlane): void {
+export function startWatchdog(ownerPid: number, plane: ControlPlane, options: { keepLogs?: boolean } = {}): void {
   const groups = plane.pids.map((p) => `-${p}`).join(' ');
-  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM -- ${groups} 2>/dev/null; sleep 3; kill -KILL -- ${groups} 2>/dev/null; rm -rf '${plane.dir}'`;
+  const remove = options.keepLogs ? `find '${plane.dir}' -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +` : `rm -rf '${plane.dir}'`;
+  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM -- ${groups} 2>/dev/null; sleep 3; kill -KILL -- ${groups} 2>/dev/null; ${remove}`;
   spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 

@@ -44,7 +44,18 @@ docker build -t "$IMAGE" .
 kubectl apply --server-side -k crds/kf
 kubectl apply --server-side -k config/default
 kubectl wait --for=condition=Established --timeout=60s crd --all
+# The CF API serves HTTPS from the Secret appnetpol-cf-api-tls: a self-signed certificate will do here
+# (a real cluster issues one, e.g. with cert-manager: config/examples/cf-api-certificate.yaml).
+if ! kubectl -n appnetpol-system get secret appnetpol-cf-api-tls >/dev/null 2>&1; then
+  tls_dir=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=appnetpol-cf-api \
+    -addext subjectAltName=DNS:appnetpol-cf-api.appnetpol-system.svc -keyout "$tls_dir/tls.key" -out "$tls_dir/tls.crt" 2>/dev/null
+  kubectl -n appnetpol-system create secret tls appnetpol-cf-api-tls --cert "$tls_dir/tls.crt" --key "$tls_dir/tls.key"
+  rm -rf "$tls_dir"
+fi
 kubectl -n appnetpol-system rollout status deployment/appnetpol-controller --timeout=180s
+kubectl -n appnetpol-system rollout status deployment/appnetpol-cf-api --timeout=180s
+kubectl apply --server-side -k config/self-protection
 kubectl apply -k config/samples
 kubectl wait --for=condition=Ready --timeout=60s -n partner-cp appnetpol/partner-api
 

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane, startWatchdog, stopControlPlane } from './control-plane.js';
+import { admissionPluginsFrom, startControlPlane, startWatchdog, stopControlPlane } from './control-plane.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(repoRoot, 'dist/src/cli/main.js');
+const cli = join(repoRoot, 'dist/src/cli/appnetpol.js');
 
 function configuredKubeconfig(): string | undefined {
   if (process.env.KUBECONFIG) return process.env.KUBECONFIG;
@@ -35,7 +35,7 @@ if (existing) {
   runOperator(['--kubeconfig', existing], (code) => process.exit(code));
 } else {
   console.log('appnetpol: no cluster configured; starting a local control plane (the first run builds it from source)');
-  const plane = await startControlPlane({ crds: [join(repoRoot, 'crds'), join(repoRoot, 'crds/kf')] });
+  const plane = await startControlPlane({ crds: [join(repoRoot, 'crds'), join(repoRoot, 'crds/kf')], admissionPlugins: admissionPluginsFrom(process.env) });
   startWatchdog(process.pid, plane);
   kubectl(plane.kubeconfig, ['apply', '-k', join(repoRoot, 'config/samples')]);
   console.log(`\nappnetpol: local control plane at ${plane.server}\n  export KUBECONFIG=${plane.kubeconfig}\n  kubectl get appnetpol,networkpolicies -A\nprocess logs: ${plane.dir}/logs; Ctrl-C stops everything.\n`);

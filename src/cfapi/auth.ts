@@ -9,6 +9,7 @@ import { GROUP, PLURAL } from '../api/types.js';
 import type { KubeClient, KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { CfError, MESSAGES, unauthenticated } from './errors.js';
+import type { CfApiMetrics } from './metrics.js';
 import { TtlCache } from './ttl-cache.js';
 
 export interface UserInfo {
@@ -45,13 +46,17 @@ function isAnonymous(user: UserInfo): boolean {
 }
 
 export class Authorizer {
-  private readonly users = new TtlCache<UserInfo>(CACHE_TTL_MS);
-  private readonly decisions = new TtlCache<boolean>(CACHE_TTL_MS);
+  private readonly users: TtlCache<UserInfo>;
+  private readonly decisions: TtlCache<boolean>;
 
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
-  ) {}
+    metrics?: CfApiMetrics,
+  ) {
+    this.users = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('token', hit)));
+    this.decisions = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('access', hit)));
+  }
 
   async authenticate(header: string | undefined): Promise<UserInfo> {
     const token = bearerToken(header);
@@ -61,7 +66,7 @@ export class Authorizer {
     const review = await this.client
       .create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })
       .catch((error: Error) => {
-        this.log.error({ err: error.message }, 'TokenReview failed');
+        this.log.error({ err: error }, 'TokenReview failed');
         throw new CfError(500, MESSAGES.tokenReviewFailed);
       });
     if (!review.status?.authenticated || !review.status.user?.username || isAnonymous(review.status.user)) throw unauthenticated(MESSAGES.tokenNotVerified);
@@ -95,7 +100,7 @@ export class Authorizer {
           spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: 'create', group: GROUP, resource: PLURAL, namespace } },
         })
         .catch((error: Error) => {
-          this.log.error({ err: error.message }, 'SubjectAccessReview failed');
+          this.log.error({ err: error }, 'SubjectAccessReview failed');
           throw new CfError(500, MESSAGES.readFailed);
         });
       return review.status?.allowed === true;

@@ -3,13 +3,16 @@
  * the W3C trace context of each request carried into the Kubernetes calls it causes.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import { STATUS_CODES } from 'node:http';
+import { createServer as createHttpServer, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../runtime/logger.js';
 import { SERVICE_NAME } from '../runtime/tracing.js';
 import type { Authorizer } from './auth.js';
 import type { AppDirectory } from './directory.js';
+import type { CfApiMetrics } from './metrics.js';
+import type { TlsPair } from './tls.js';
 import { ADMIN_SCOPES, CfError, errorBody, MESSAGES, missingScopes, unsupportedVersion, WRITE_SCOPES } from './errors.js';
 import { parseListFilter } from './filters.js';
 import type { Caller, CfPolicyService } from './service.js';
@@ -30,6 +33,9 @@ export interface ServerDeps {
   authorizer: Authorizer;
   directory: AppDirectory;
   log: Logger;
+  metrics?: CfApiMetrics;
+  /** Serve HTTPS with this certificate; plain HTTP without. */
+  tls?: TlsPair;
   startedAt?: number;
 }
 
@@ -77,6 +83,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Paths that fail before routing (a bad % escape) still get Cloud Foundry's body and the headers.
     frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(errorBody(MESSAGES.badPath)),
     clientErrorHandler: answerUnparsable,
+    serverFactory: (handler) => (deps.tls ? createHttpsServer(deps.tls, handler) : createHttpServer(handler)),
   });
   const states = new WeakMap<FastifyRequest, RequestState>();
 
@@ -97,6 +104,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     state?.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) state?.span.setStatus({ code: SpanStatusCode.ERROR });
     state?.span.end();
+    deps.metrics?.answered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   /** Runs `work` inside the request's trace context, so the Kubernetes calls it makes join the trace. */
@@ -153,7 +161,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.headers(SECURITY_HEADERS);
     if (error instanceof CfError) return reply.code(error.status).headers(error.headers).type('application/json').send(errorBody(error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(400).type('application/json').send(errorBody(MESSAGES.bodyUnreadable));
-    deps.log.error({ err: error.message, path: request.url.split('?')[0] }, 'request failed');
+    deps.log.error({ err: error, path: request.url.split('?')[0] }, 'request failed');
     return reply.code(500).type('application/json').send(errorBody('internal server error'));
   });
   return app;

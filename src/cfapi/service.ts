@@ -80,7 +80,7 @@ export class CfPolicyService {
    */
   async cleanup(): Promise<CfPolicy[]> {
     const existing = await this.deps.directory.freshGuids(this.deps.client).catch((error: Error) => {
-      this.deps.log.error({ err: error.message }, 'cleanup: listing apps failed; deleting nothing');
+      this.deps.log.error({ err: error }, 'cleanup: listing apps failed; deleting nothing');
       throw new CfError(500, MESSAGES.readFailed);
     });
     const stale = [...this.deps.index.all()].filter((p) => !existing.has(p.source) || !existing.has(p.destination));

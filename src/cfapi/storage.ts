@@ -17,8 +17,11 @@ export const LABEL_SOURCE = 'networking.kf.dev/source';
 export const SOURCE_CF_API = 'cf-api';
 export const CF_API_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_SOURCE}=${SOURCE_CF_API}`;
 
-/** How long one write keeps retrying conflicts with other replicas before the caller gets a 500. */
-const CONFLICT_DEADLINE_MS = 20_000;
+/**
+ * How long one write keeps retrying conflicts with other replicas before the caller gets a 500: long,
+ * since a busy API server evaluating large objects can keep one replica losing for many seconds.
+ */
+const CONFLICT_DEADLINE_MS = 60_000;
 /** Objects written at once by one request (a cleanup may touch thousands). */
 const WRITE_CONCURRENCY = 16;
 /** Recent own writes remembered, enough for the objects of a few requests in flight. */
@@ -225,7 +228,7 @@ export class PolicyStore {
         // A 404 means the copy we wrote against was gone already; the next attempt reads afresh.
         const retry = error === UNCONFIRMED_NO_OP || isConflict(error) || isNotFound(error);
         if (!retry || Date.now() >= deadline) {
-          const failure = asCfError(error, this.log, path);
+          const failure = asCfError(error, this.log, path, attempt);
           for (const pending of batch) pending.reject(failure);
           return;
         }
@@ -295,8 +298,8 @@ export class PolicyStore {
 }
 
 /** Input problems pass through; API trouble becomes Cloud Foundry's terse 500 (details go to the log). */
-function asCfError(error: unknown, log: Logger, path: string): CfError {
+function asCfError(error: unknown, log: Logger, path: string, attempts: number): CfError {
   if (error instanceof CfError) return error;
-  log.error({ path, err: (error as Error).message }, 'writing a cf-api AppNetworkPolicy failed');
+  log.error({ path, attempts, err: error }, 'writing a cf-api AppNetworkPolicy failed');
   return new CfError(500, MESSAGES.writeFailed);
 }

@@ -5,13 +5,16 @@ export class TtlCache<V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
+    /** Told whether each lookup found a live entry (for metrics). */
+    private readonly onLookup?: (hit: boolean) => void,
   ) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expires > Date.now()) return entry.value;
-    this.entries.delete(key);
+    const live = entry !== undefined && entry.expires > Date.now();
+    this.onLookup?.(live);
+    if (live) return entry.value;
+    if (entry) this.entries.delete(key);
     return undefined;
   }
 

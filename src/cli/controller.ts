@@ -7,7 +7,9 @@ import { MeshController } from '../controllers/mesh.js';
 import { MeshStatusBoard } from '../controllers/mesh-status.js';
 import { SpaceController } from '../controllers/space.js';
 import { parseHostPort, type OperatorConfig } from '../config/operator-config.js';
+import { clientSettingsOf } from '../config/kube-api.js';
 import { KubeClient } from '../runtime/kube-client.js';
+import { OperatorMetrics } from '../runtime/metrics.js';
 import { createLogger } from '../runtime/logger.js';
 import type { LeaderElectionOptions } from '../runtime/leader-election.js';
 import { Manager } from '../runtime/manager.js';
@@ -36,10 +38,12 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   const kubeconfig = new KubeConfig();
   if (kubeconfigPath) kubeconfig.loadFromFile(kubeconfigPath);
   else kubeconfig.loadFromDefault();
-  const client = new KubeClient(kubeconfig);
+  const metrics = new OperatorMetrics(config.leaderElectionName);
+  const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
   const manager = new Manager({
     client,
     log,
+    metrics,
     healthAddress: parseHostPort(config.healthAddress),
     leaderElection: leaderElectionOptions(config),
     onLostLeadership: () => process.exit(EXIT_LOST_LEADERSHIP),
@@ -48,7 +52,7 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   if (config.mesh.enabled) {
     manager.add(new MeshController(manager.context, { mesh: config.mesh, entities: config.entities, status: mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
   }
-  manager.add(new AppNetworkPolicyController(manager.context, { entities: config.entities, mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
+  manager.add(new AppNetworkPolicyController(manager.context, { entities: config.entities, dataplane: config.dataplane, mesh, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
   manager.add(new SpaceController(manager.context, { entities: config.entities, essentials: config.essentials, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000 }));
 
   exitOnSignal(log, 'stopping: finishing in-flight work', () => manager.stop().then(() => tracing?.shutdown()));

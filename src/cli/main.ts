@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** The appnetpol command line: one binary for the controller, the offline tools and (later) the CF API. */
+/** The appnetpol command line: one binary for the controller, the CF API and the offline tools (started through appnetpol.ts). */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/operator-config.js';
 import { formatLintResult, lintManifests } from './lint.js';
+import { readPackageManifest } from '../runtime/package-manifest.js';
 import { renderManifests } from './render.js';
 import { validateAppNetworkPolicy } from '../api/validate.js';
 
@@ -30,16 +31,27 @@ interface ControllerFlags {
   leaseDurationSeconds?: string;
   renewDeadlineSeconds?: string;
   retryPeriodSeconds?: string;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
+  kubeApiTimeoutSeconds?: string;
+}
+
+/** The client settings both long-running commands take; environment variables as in docs/operations.md. */
+function withKubeApiOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--kube-api-qps <n>', 'requests per second to the API server at most, 0 for no client-side limit (default 500)').env('APPNETPOL_KUBE_API_QPS'))
+    .addOption(new Option('--kube-api-burst <n>', 'requests that may go at once before the limit paces them (default 1000)').env('APPNETPOL_KUBE_API_BURST'))
+    .addOption(new Option('--kube-api-timeout-seconds <n>', 'longest one API request may take (default 30)').env('APPNETPOL_KUBE_API_TIMEOUT_SECONDS'));
 }
 
 export function buildProgram(): Command {
   const program = new Command('appnetpol')
     .description('Turns Kf / Cloud Foundry app network intent into Kubernetes NetworkPolicies and status')
+    .version(readPackageManifest().version)
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('controller')
+  withKubeApiOptions(program.command('controller'))
     .description('run the controllers against the cluster of the kubeconfig (or in-cluster)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--config <path>', 'YAML or JSON configuration file')
@@ -68,6 +80,9 @@ export function buildProgram(): Command {
           leaseDurationSeconds: options.leaseDurationSeconds,
           renewDeadlineSeconds: options.renewDeadlineSeconds,
           retryPeriodSeconds: options.retryPeriodSeconds,
+          kubeApiQps: options.kubeApiQps,
+          kubeApiBurst: options.kubeApiBurst,
+          kubeApiTimeoutSeconds: options.kubeApiTimeoutSeconds,
         },
       });
       // Loaded only here, so the offline commands start without the controller stack.
@@ -75,17 +90,20 @@ export function buildProgram(): Command {
       await runController(config, options.kubeconfig);
     });
 
-  program
-    .command('cf-api')
+  withKubeApiOptions(program.command('cf-api'))
     .description('serve the Cloud Foundry Network Policy API, storing policies as AppNetworkPolicies')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--config <path>', 'YAML or JSON configuration file')
     .addOption(new Option('--listen-address <host:port>', 'where the API listens').env('APPNETPOL_CF_API_LISTEN_ADDRESS'))
+    .addOption(new Option('--metrics-address <host:port>', 'where /metrics, /healthz and /readyz listen (plain HTTP)').env('APPNETPOL_CF_API_METRICS_ADDRESS'))
+    .addOption(new Option('--tls-cert-file <path>', 'PEM certificate (chain) to serve HTTPS with; re-read when it changes').env('APPNETPOL_CF_API_TLS_CERT_FILE'))
+    .addOption(new Option('--tls-key-file <path>', 'PEM private key of that certificate').env('APPNETPOL_CF_API_TLS_KEY_FILE'))
+    .addOption(new Option('--plain-http [enabled]', 'serve plain HTTP instead of HTTPS (true or false)').env('APPNETPOL_CF_API_PLAIN_HTTP'))
     .addOption(new Option('--quota <n>', 'most policies per source app for non-admin callers').env('APPNETPOL_CF_API_QUOTA'))
     .addOption(new Option('--cleanup-interval-minutes <n>', 'delete policies of vanished apps this often').env('APPNETPOL_CF_API_CLEANUP_INTERVAL_MINUTES'))
     .addOption(new Option('--app-guid-label <key>', "pod label holding the app GUID (default: the Kf App's metadata.uid)").env('APPNETPOL_CF_API_APP_GUID_LABEL'))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').env('APPNETPOL_LOG_LEVEL'))
-    .action(async (options: { kubeconfig?: string; config?: string; listenAddress?: string; quota?: string; cleanupIntervalMinutes?: string; appGuidLabel?: string; logLevel?: string }) => {
+    .action(async (options: { kubeconfig?: string; config?: string; listenAddress?: string; metricsAddress?: string; tlsCertFile?: string; tlsKeyFile?: string; plainHttp?: string | boolean; quota?: string; cleanupIntervalMinutes?: string; appGuidLabel?: string; logLevel?: string; kubeApiQps?: string; kubeApiBurst?: string; kubeApiTimeoutSeconds?: string }) => {
       const { loadCfApiConfig } = await import('../cfapi/config.js');
       const { kubeconfig, config: file, ...flags } = options;
       const config = loadCfApiConfig({ file, flags });

@@ -11,7 +11,7 @@ export function exitOnSignal(log: Logger, message: string, stop: () => Promise<u
     stop().then(
       () => process.exit(0),
       (error: Error) => {
-        log.error({ err: error.message }, 'shutdown failed');
+        log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );

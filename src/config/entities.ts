@@ -14,6 +14,8 @@ export interface EntityConfig {
   meshControlPlane: PodEntity;
   /** Address ranges of pods and services; `world` is everything outside them. */
   clusterCIDRs: string[];
+  /** The cluster's DNS domain: Services are `<name>.<namespace>.svc.<clusterDomain>`. */
+  clusterDomain: string;
 }
 
 export const DEFAULT_ENTITIES: EntityConfig = {
@@ -41,4 +43,5 @@ export const DEFAULT_ENTITIES: EntityConfig = {
     ],
   },
   clusterCIDRs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+  clusterDomain: 'cluster.local',
 };

@@ -6,11 +6,13 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseCIDR } from '../api/cidr.js';
+import { DATAPLANE_CONFIG_SCHEMA, DEFAULT_DATAPLANE, type DataplaneConfig } from './dataplanes.js';
 import { DEFAULT_ENTITIES, type EntityConfig } from './entities.js';
 import { DEFAULT_ESSENTIALS, type EssentialsConfig } from './essentials.js';
+import { DEFAULT_KUBE_API_CONFIG, KUBE_API_CONFIG_PROPERTIES, KUBE_API_KEYS, type KubeApiConfig } from './kube-api.js';
 import { DEFAULT_MESH, MESH_CONFIG_SCHEMA, type MeshConfig } from './mesh.js';
 
-export interface OperatorConfig {
+export interface OperatorConfig extends KubeApiConfig {
   /** Parallel reconciles per controller. */
   concurrency: number;
   /** Every object is reconciled again this often, even without events. */
@@ -23,6 +25,8 @@ export interface OperatorConfig {
   essentials: EssentialsConfig;
   /** Istio output (see docs/istio.md). */
   mesh: MeshConfig;
+  /** How the Enforced condition learns whether NetworkPolicy is enforced (see docs/appnetworkpolicy.md). */
+  dataplane: DataplaneConfig;
   /** Run the controllers only while holding the leader Lease (see docs/operations.md). */
   leaderElect: boolean;
   /** Namespace of the Lease; unset means $POD_NAMESPACE, else "default". */
@@ -41,12 +45,14 @@ export const DEFAULT_CONFIG: OperatorConfig = {
   entities: DEFAULT_ENTITIES,
   essentials: DEFAULT_ESSENTIALS,
   mesh: DEFAULT_MESH,
+  dataplane: DEFAULT_DATAPLANE,
   leaderElect: true,
   leaderElectionName: 'appnetpol-controller',
   // Measured (docs/reliability.md): failover after a SIGKILL within 10 s, one Lease write per 2 s.
   leaseDurationSeconds: 8,
   renewDeadlineSeconds: 5,
   retryPeriodSeconds: 2,
+  ...DEFAULT_KUBE_API_CONFIG,
 };
 
 const selector = {
@@ -83,6 +89,7 @@ export const CONFIG_SCHEMA = {
         ingressGateway: podEntity,
         meshControlPlane: podEntity,
         clusterCIDRs: { type: 'array', items: { type: 'string' } },
+        clusterDomain: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
       },
       additionalProperties: false,
     },
@@ -103,12 +110,14 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
     },
     mesh: MESH_CONFIG_SCHEMA,
+    dataplane: DATAPLANE_CONFIG_SCHEMA,
     leaderElect: { type: 'boolean' },
     leaderElectionNamespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
     leaderElectionName: { type: 'string', pattern: '^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$' },
     leaseDurationSeconds: { type: 'integer', minimum: 2 },
     renewDeadlineSeconds: { type: 'integer', minimum: 1 },
     retryPeriodSeconds: { type: 'integer', minimum: 1 },
+    ...KUBE_API_CONFIG_PROPERTIES,
   },
   additionalProperties: false,
 } as const;
@@ -131,6 +140,9 @@ export const ENVIRONMENT: Record<string, keyof OperatorConfig> = {
   APPNETPOL_LEASE_DURATION_SECONDS: 'leaseDurationSeconds',
   APPNETPOL_RENEW_DEADLINE_SECONDS: 'renewDeadlineSeconds',
   APPNETPOL_RETRY_PERIOD_SECONDS: 'retryPeriodSeconds',
+  APPNETPOL_KUBE_API_QPS: 'kubeApiQps',
+  APPNETPOL_KUBE_API_BURST: 'kubeApiBurst',
+  APPNETPOL_KUBE_API_TIMEOUT_SECONDS: 'kubeApiTimeoutSeconds',
 };
 
 export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Record<keyof OperatorConfig, string | number>> }): OperatorConfig {
@@ -149,10 +161,15 @@ export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; fl
   const partial = merged as Partial<OperatorConfig>;
   const entities = { ...DEFAULT_ENTITIES, ...(partial.entities ?? {}) };
   const essentials = { ...DEFAULT_ESSENTIALS, ...(partial.essentials ?? {}) };
-  const badCidrs = essentials.buildEgress.flatMap((e, i) => (parseCIDR(e.cidr) ? [] : [`essentials.buildEgress.${i}.cidr: "${e.cidr}" is not a CIDR such as 10.20.0.0/16`]));
+  const notCidr = (path: string, cidr: string) => (parseCIDR(cidr) ? [] : [`${path}: "${cidr}" is not a CIDR such as 10.20.0.0/16`]);
+  const badCidrs = [
+    ...entities.clusterCIDRs.flatMap((cidr, i) => notCidr(`entities.clusterCIDRs.${i}`, cidr)),
+    ...essentials.buildEgress.flatMap((e, i) => notCidr(`essentials.buildEgress.${i}.cidr`, e.cidr)),
+  ];
   if (badCidrs.length) throw new ConfigError(`invalid configuration: ${badCidrs.join('; ')}`);
   const mesh = { ...DEFAULT_MESH, ...(partial.mesh ?? {}) };
-  const config = { ...DEFAULT_CONFIG, ...partial, entities, essentials, mesh };
+  const dataplane = { ...DEFAULT_DATAPLANE, ...(partial.dataplane ?? {}) };
+  const config = { ...DEFAULT_CONFIG, ...partial, entities, essentials, mesh, dataplane };
   checkLeaseTimings(config);
   return config;
 }
@@ -183,7 +200,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-const NUMBER_KEYS = new Set<keyof OperatorConfig>(['concurrency', 'resyncSeconds', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']);
+const NUMBER_KEYS = new Set<keyof OperatorConfig>(['concurrency', 'resyncSeconds', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds', ...KUBE_API_KEYS]);
 const BOOLEAN_KEYS = new Set<keyof OperatorConfig>(['leaderElect']);
 
 /** Strings from flags and environment become numbers and booleans where the schema wants them; anything else is left for ajv to report. */

@@ -4,13 +4,14 @@
  */
 import { validateAppNetworkPolicy } from '../api/validate.js';
 import { API_VERSION, KIND, PLURAL, POLICIES_PATH, type AppNetworkPolicy, type Condition } from '../api/types.js';
+import type { DataplaneConfig } from '../config/dataplanes.js';
 import type { EntityConfig } from '../config/entities.js';
 import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
-import { condition, mergeConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
+import { condition, isReady, KSTATUS_TYPES, mergeConditions, progressConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
 import { withMeshConditions } from '../planner/mesh-conditions.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
-import { isNotFound, type KubeObject } from '../runtime/kube-client.js';
+import { isNotFound, isRefusal, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource, type FactChange } from './facts.js';
@@ -22,6 +23,8 @@ const NAME = 'appnetworkpolicy';
 
 export interface AppNetworkPolicyControllerOptions extends QueueControllerOptions {
   entities: EntityConfig;
+  /** How Enforced learns whether NetworkPolicy is enforced. */
+  dataplane: DataplaneConfig;
   /** What the mesh controller publishes; Programmed, ResolvedRefs and Enforced then cover mesh output. */
   mesh?: MeshStatusBoard;
 }
@@ -39,6 +42,7 @@ export class AppNetworkPolicyController extends QueueController {
     super(NAME, ctx, options);
     this.policies = ctx.informers.for({ resource: PLURAL, path: POLICIES_PATH });
     ctx.metrics.countManagedObjects(KIND, () => this.policies.list().length);
+    ctx.metrics.countPoliciesNotReady(() => this.policies.list().filter((p) => !isReady(p)).length);
     this.networkPolicies = managedNetworkPolicies(ctx);
     this.facts = FactsSource.for(ctx.informers);
 
@@ -86,7 +90,8 @@ export class AppNetworkPolicyController extends QueueController {
     const policy = { ...cached, apiVersion: API_VERSION, kind: KIND } as AppNetworkPolicy & KubeObject;
     const generation = policy.metadata.generation;
     const schemaErrors = validateAppNetworkPolicy(policy).map((issue) => `${issue.path}: ${issue.message}`);
-    const plan = planAppNetworkPolicy({ policy, facts: this.facts.current(), entities: this.options.entities, schemaErrors });
+    const facts = { ...this.facts.current(), dataplane: this.facts.dataplane(this.options.dataplane) };
+    const plan = planAppNetworkPolicy({ policy, facts, entities: this.options.entities, schemaErrors });
     let programmed: Condition;
     let failure: unknown;
     if (!plan.networkPolicy) {
@@ -105,9 +110,16 @@ export class AppNetworkPolicyController extends QueueController {
         programmed = condition('Programmed', 'False', Reason.ApplyFailed, `writing NetworkPolicy ${npName}: ${(error as Error).message}`, generation);
       }
     }
-    const conditions = withMeshConditions([...plan.conditions, programmed], generation, this.options.mesh?.view(key));
+    const meshView = this.options.mesh?.view(key);
     // Undefined: the mesh controller has not handled this generation yet; it requeues the policy when it has.
-    if (conditions) await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation)]);
+    // Until then nothing is written, unless nothing ever was: kstatus takes a status without
+    // observedGeneration for Current, so the first sight of a policy says at once that it is in progress.
+    const conditions = withMeshConditions([...plan.conditions, programmed], generation, meshView) ?? (policy.status?.observedGeneration === undefined ? plan.conditions : undefined);
+    if (conditions) {
+      // Whether the failed writes behind a False Programmed may succeed on a retry alone (else: Stalled).
+      const retrying = failure !== undefined ? !isRefusal(failure) : programmed.status === 'True' && (meshView?.result?.writeProblems.every((p) => p.retrying) ?? false);
+      await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), ...progressConditions(conditions, generation, retrying)]);
+    }
     for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);
     if (programmed.status === 'False' && plan.networkPolicy) await this.ctx.events.record(policy, 'Warning', programmed.reason, programmed.message);
     if (failure) throw failure;
@@ -115,7 +127,8 @@ export class AppNetworkPolicyController extends QueueController {
 
   private async writeStatus(policy: AppNetworkPolicy & KubeObject, conditions: Condition[]): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const status = { observedGeneration: policy.metadata.generation, conditions: mergeConditions(policy.status?.conditions, conditions, now) };
+    const absent = KSTATUS_TYPES.filter((type) => !conditions.some((c) => c.type === type));
+    const status = { observedGeneration: policy.metadata.generation, conditions: mergeConditions(policy.status?.conditions, conditions, now, absent) };
     if (!statusNeedsUpdate(policy.status, status)) return;
     const path = `/apis/${API_VERSION}/namespaces/${policy.metadata.namespace}/${PLURAL}/${policy.metadata.name}/status`;
     try {

@@ -3,13 +3,12 @@
  * server's endpoints and the dataplane. Each fact is derived once per change, not per reconcile.
  */
 import { LABEL_NAMESPACE_NAME } from '../api/types.js';
-import type { ApiServerEndpoints, ClusterFacts } from '../planner/facts.js';
+import type { DataplaneConfig } from '../config/dataplanes.js';
+import { dataplaneNamespaces, detectDataplane, type DaemonSetView } from '../planner/dataplane.js';
+import type { ApiServerEndpoints, ClusterFacts, DataplaneFact } from '../planner/facts.js';
 import type { Informer } from '../runtime/informer.js';
 import type { SharedInformers } from '../runtime/informers.js';
 import type { KubeObject } from '../runtime/kube-client.js';
-
-/** kube-system DaemonSets whose presence means NetworkPolicy is enforced. */
-const ENFORCING_DATAPLANES = /^(calico-node|cilium|antrea-agent|kube-router|weave-net|canal|kube-network-policies|romana-agent)$/;
 
 /** `everything`: a fact every object depends on changed (the dataplane, or whether Kf Apps are served). */
 export type FactChange = { kind: 'namespace'; name: string } | { kind: 'app'; namespace: string; name: string } | { kind: 'apiserver' } | { kind: 'everything' };
@@ -26,8 +25,12 @@ export class FactsSource {
   readonly namespaces: Informer<KubeObject>;
   readonly apps: Informer<KubeObject>;
   readonly apiServerSlices: Informer<EndpointSlice>;
-  readonly daemonSets: Informer<KubeObject>;
+  /** Every DaemonSet: the dataplanes' namespaces are configurable and need not exist at install time. */
+  readonly daemonSets: Informer<KubeObject & DaemonSetView>;
   private cached?: ClusterFacts;
+  private detected?: { config: DataplaneConfig; fact: DataplaneFact };
+  /** metadata.generation per DaemonSet uid: only spec changes can change what detection sees. */
+  private readonly daemonSetGenerations = new Map<string, number | undefined>();
   private readonly listeners: ((change: FactChange) => void)[] = [];
 
   /** One per process (per set of shared informers): every controller reads the same derived facts. */
@@ -45,10 +48,11 @@ export class FactsSource {
       path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
       labelSelector: 'kubernetes.io/service-name=kubernetes',
     });
-    this.daemonSets = informers.for({ resource: 'daemonsets', path: '/apis/apps/v1/namespaces/kube-system/daemonsets' });
+    this.daemonSets = informers.for({ resource: 'daemonsets', path: '/apis/apps/v1/daemonsets' });
 
     const notify = (change: FactChange) => {
       this.cached = undefined;
+      this.detected = undefined;
       this.listeners.forEach((l) => l(change));
     };
     const onNamespace = (o: KubeObject) => notify({ kind: 'namespace', name: o.metadata!.name! });
@@ -58,8 +62,16 @@ export class FactsSource {
     this.apps.onPresenceChange(() => notify({ kind: 'everything' }));
     const onSlice = () => notify({ kind: 'apiserver' });
     this.apiServerSlices.on({ add: onSlice, update: onSlice, delete: onSlice });
-    const onDaemonSet = () => notify({ kind: 'everything' });
-    this.daemonSets.on({ add: onDaemonSet, delete: onDaemonSet });
+    // Status updates (pods becoming ready) are frequent and change nothing detection reads.
+    const onDaemonSet = (d: KubeObject, deleted = false) => {
+      const uid = d.metadata!.uid!;
+      const generation = d.metadata!.generation;
+      if (!deleted && this.daemonSetGenerations.has(uid) && this.daemonSetGenerations.get(uid) === generation) return;
+      if (deleted) this.daemonSetGenerations.delete(uid);
+      else this.daemonSetGenerations.set(uid, generation);
+      notify({ kind: 'everything' });
+    };
+    this.daemonSets.on({ add: (d) => onDaemonSet(d), update: (d) => onDaemonSet(d), delete: (d) => onDaemonSet(d, true) });
   }
 
   onChange(listener: (change: FactChange) => void): void {
@@ -71,9 +83,17 @@ export class FactsSource {
       namespaces: new Set(this.namespaces.list().filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.labels?.[LABEL_NAMESPACE_NAME] ?? n.metadata!.name!)),
       apps: this.apps.present ? appsByNamespace(this.apps.list()) : undefined,
       apiServer: apiServerEndpoints(this.apiServerSlices.list()),
-      dataplane: dataplane(this.daemonSets.list()),
     };
     return this.cached;
+  }
+
+  /** Whether NetworkPolicy is enforced, as `config` tells it; derived once per change. */
+  dataplane(config: DataplaneConfig): DataplaneFact {
+    if (this.detected?.config !== config) {
+      const namespaces = new Set(dataplaneNamespaces(config));
+      this.detected = { config, fact: detectDataplane(this.daemonSets.list().filter((d) => namespaces.has(d.metadata!.namespace!)), config) };
+    }
+    return this.detected.fact;
   }
 }
 
@@ -102,11 +122,4 @@ function apiServerEndpoints(slices: readonly EndpointSlice[]): ApiServerEndpoint
   }
   if (addresses.size === 0) return undefined;
   return { addresses: [...addresses].sort(), ports: [...ports.values()].sort((a, b) => a.port - b.port) };
-}
-
-function dataplane(daemonSets: readonly KubeObject[]): ClusterFacts['dataplane'] {
-  const found = daemonSets.map((d) => d.metadata!.name!).filter((name) => ENFORCING_DATAPLANES.test(name));
-  return found.length > 0
-    ? { state: 'Detected', detail: `NetworkPolicy is enforced by ${found.join(', ')} (kube-system DaemonSets)` }
-    : { state: 'NotDetected', detail: 'no NetworkPolicy-enforcing CNI (Calico, Cilium, Antrea, kube-router, Weave Net, kube-network-policies) was found among the kube-system DaemonSets; the policy is written but nothing may enforce it' };
 }

@@ -14,11 +14,11 @@ import { validateAppNetworkPolicy } from '../api/validate.js';
 import type { EntityConfig } from '../config/entities.js';
 import type { MeshConfig } from '../config/mesh.js';
 import { planMesh, type DesiredMeshObject, type MeshFacts } from '../planner/mesh.js';
-import type { MeshMode, MeshResult } from '../planner/mesh-conditions.js';
+import type { MeshMode, MeshResult, WriteProblem } from '../planner/mesh-conditions.js';
 import { applyIfChanged, isUpToDate } from '../runtime/apply.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
-import { isNotFound, KubeApiError, type KubeObject } from '../runtime/kube-client.js';
+import { isNotFound, isRefusal, KubeApiError, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource } from './facts.js';
@@ -41,7 +41,6 @@ interface KfApp extends KubeObject {
   status?: { serviceAccountName?: string };
 }
 
-type WriteProblem = { reason: string; message: string };
 
 export class MeshController extends QueueController {
   private readonly policies: Informer<AppNetworkPolicy & KubeObject>;
@@ -139,11 +138,11 @@ export class MeshController extends QueueController {
       const ref = `${desired.kind} ${desired.metadata.name}`;
       try {
         const conflict = await this.write(desired, log);
-        if (conflict) problems.set(ref, { reason: 'Conflict', message: conflict });
+        if (conflict) problems.set(ref, { reason: 'Conflict', message: conflict, retrying: false });
       } catch (error) {
         if (isKindGoingAway(error)) return this.waitForPresenceChange(desired.kind, log);
         failure ??= error;
-        problems.set(ref, { reason: 'ApplyFailed', message: `writing ${desired.kind} ${namespace}/${desired.metadata.name}: ${(error as Error).message}` });
+        problems.set(ref, { reason: 'ApplyFailed', message: `writing ${desired.kind} ${namespace}/${desired.metadata.name}: ${(error as Error).message}`, retrying: !isRefusal(error) });
       }
     }
     try {

@@ -115,6 +115,9 @@ function enforcedCondition(facts: ClusterFacts, generation: number | undefined):
     const message = `NetworkPolicy-enforcing dataplane detected: ${facts.dataplane.detail}`;
     return condition('Enforced', 'True', Reason.Enforced, message, generation);
   }
+  if (facts.dataplane?.state === 'NotEnforced') {
+    return condition('Enforced', 'False', Reason.NotEnforced, `${facts.dataplane.detail}; NetworkPolicies are written but nothing enforces them`, generation);
+  }
   const detail = facts.dataplane?.detail ?? 'the dataplane has not been observed (offline, or not detected yet)';
   return condition(
     'Enforced',

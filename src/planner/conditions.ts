@@ -1,4 +1,7 @@
-/** Status conditions: building, merging (keeping transition times), the Ready summary, change detection. */
+/**
+ * Status conditions: building, merging (keeping transition times), the Ready summary, kstatus's
+ * Reconciling and Stalled, change detection.
+ */
 import type { AppNetworkPolicyStatus, Condition, ConditionStatus, ConditionType } from '../api/types.js';
 
 export const Reason = {
@@ -15,10 +18,15 @@ export const Reason = {
   Conflict: 'Conflict',
   Enforced: 'Enforced',
   NoEnforcingDataplaneDetected: 'NoEnforcingDataplaneDetected',
+  /** False: the operator configuration says NetworkPolicy is not enforced. */
+  NotEnforced: 'NotEnforced',
   Ready: 'Ready',
   /** Unknown: the current generation has not been fully evaluated and written yet. */
   Reconciling: 'Reconciling',
 } as const;
+
+/** kstatus's conditions: abnormal-true, so present only while True. */
+export const KSTATUS_TYPES = ['Reconciling', 'Stalled'] as const satisfies readonly ConditionType[];
 
 /** metav1.Condition caps messages at 32768 characters; longer ones would be rejected by the API server. */
 export const MAX_MESSAGE_LENGTH = 32768;
@@ -53,15 +61,17 @@ export function sortConditions(conditions: readonly Condition[]): Condition[] {
 }
 
 /**
- * `updates` replace the existing conditions of the same type; other existing conditions stay.
- * `lastTransitionTime` is kept while a condition's status is unchanged and set to `now` when it changes.
+ * `updates` replace the existing conditions of the same type; other existing conditions stay, except
+ * those of the `removed` types. `lastTransitionTime` is kept while a condition's status is unchanged
+ * and set to `now` when it changes.
  */
 export function mergeConditions(
   existing: readonly Condition[] | undefined,
   updates: readonly Condition[],
   now: string,
+  removed: readonly ConditionType[] = [],
 ): Condition[] {
-  const byType = new Map((existing ?? []).map((c) => [c.type, c]));
+  const byType = new Map((existing ?? []).filter((c) => !removed.includes(c.type)).map((c) => [c.type, c]));
   for (const update of updates) {
     const previous = byType.get(update.type);
     const unchanged = previous?.status === update.status && previous.lastTransitionTime !== undefined;
@@ -85,6 +95,28 @@ export function readyCondition(conditions: readonly Condition[], generation: num
   return condition('Ready', 'True', Reason.Ready, 'the spec is accepted and every generated object is written', generation);
 }
 
+/**
+ * kstatus's Stalled or Reconciling for `conditions` (Accepted and, once written, Programmed), or
+ * neither when the generation is programmed. kstatus (Flux, Config Sync, kpt) reads these before
+ * Ready, whose False it can only take for "in progress":
+ * - Stalled: the generation cannot be programmed without someone's change (an invalid spec, an unknown
+ *   entity, a same-named object it will not take over, a write the API server refuses).
+ * - Reconciling: the operator is still working on it (not written yet, or a failed write it retries).
+ * `retrying` says whether a failed write is one that may succeed on a retry alone.
+ */
+export function progressConditions(conditions: readonly Condition[], generation: number | undefined, retrying: boolean): Condition[] {
+  const accepted = conditions.find((c) => c.type === 'Accepted');
+  if (accepted && accepted.status !== 'True') return [condition('Stalled', 'True', accepted.reason, accepted.message, generation)];
+  const programmed = conditions.find((c) => c.type === 'Programmed');
+  if (!programmed || programmed.status === 'Unknown') {
+    return [condition('Reconciling', 'True', Reason.Reconciling, `generation ${generation} is not programmed yet`, generation)];
+  }
+  if (programmed.status === 'True') return [];
+  return retrying
+    ? [condition('Reconciling', 'True', programmed.reason, `retrying: ${programmed.message}`, generation)]
+    : [condition('Stalled', 'True', programmed.reason, programmed.message, generation)];
+}
+
 const COMPARED_FIELDS = ['status', 'reason', 'message', 'observedGeneration', 'lastTransitionTime'] as const;
 
 /** Whether writing `desired` would change `current` (condition order does not matter). */
@@ -97,4 +129,10 @@ export function statusNeedsUpdate(current: AppNetworkPolicyStatus | undefined, d
     const existing = currentByType.get(c.type);
     return existing === undefined || COMPARED_FIELDS.some((field) => existing[field] !== c[field]);
   });
+}
+
+/** Whether an object's Ready condition is True for its current generation (what `kubectl wait` and kstatus look for). */
+export function isReady(object: { metadata?: { generation?: number }; status?: AppNetworkPolicyStatus }): boolean {
+  const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && ready.observedGeneration === object.metadata?.generation;
 }

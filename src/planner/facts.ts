@@ -6,7 +6,14 @@ export interface ApiServerEndpoints {
   ports: { port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
 }
 
-export type DataplaneState = 'Detected' | 'NotDetected';
+/** NotEnforced: the operator configuration says NetworkPolicy is not enforced. */
+export type DataplaneState = 'Detected' | 'NotDetected' | 'NotEnforced';
+
+export interface DataplaneFact {
+  state: DataplaneState;
+  /** What was found and where (or what was looked for), for the Enforced message. */
+  detail: string;
+}
 
 export interface ClusterFacts {
   /** Names of namespaces (Spaces) that exist; undefined when not observed (offline rendering). */
@@ -19,5 +26,5 @@ export interface ClusterFacts {
   /** Undefined until the endpoints have been observed. */
   apiServer?: ApiServerEndpoints;
   /** Whether a NetworkPolicy-enforcing dataplane was detected, and what was seen; undefined offline. */
-  dataplane?: { state: DataplaneState; detail: string };
+  dataplane?: DataplaneFact;
 }

@@ -25,9 +25,16 @@ export const MeshReason = {
 /** Whether mesh output is written at all, and if not, why. */
 export type MeshMode = { on: true } | { on: false; reason: string };
 
+/** A mesh object that could not be written; `retrying`: a retry alone may succeed (not a refusal or conflict). */
+export interface WriteProblem {
+  reason: string;
+  message: string;
+  retrying: boolean;
+}
+
 /** What the mesh controller reports for one policy after writing: the plan's report plus write failures. */
 export interface MeshResult extends MeshPolicyReport {
-  writeProblems: { reason: string; message: string }[];
+  writeProblems: WriteProblem[];
 }
 
 export interface MeshView {

@@ -3,7 +3,7 @@
  * that namespace, and per policy what it contributes to and what of it has no Istio counterpart.
  *
  * - Per app with egress: one Sidecar, merged across every policy of the app that lists egress, selecting
- *   `app.kubernetes.io/name=<app>`, hosts `<space>/<app>.<space>.svc.cluster.local` per allowed app plus
+ *   `app.kubernetes.io/name=<app>`, hosts `<space>/<app>.<space>.svc.<clusterDomain>` per allowed app plus
  *   the defaults (always the mesh control plane's namespace). A rule without peers allows every host.
  * - Per app with ingress: one ALLOW AuthorizationPolicy whose rules mirror the ingress rules: app peers
  *   become principals from their service accounts, entity and CIDR peers the namespace or addresses they
@@ -161,7 +161,7 @@ function sidecar(input: MeshPlanInput, app: string, contributors: readonly AppNe
       if (!rule.peers?.length) hosts.add('*/*');
       for (const peer of rule.peers ?? []) {
         const space = peer.space ?? input.namespace;
-        if (peer.app) hosts.add(`${space}/${peer.app}.${space}.svc.cluster.local`);
+        if (peer.app) hosts.add(`${space}/${peer.app}.${space}.svc.${input.entities.clusterDomain}`);
       }
       const others = describePeers((rule.peers ?? []).filter((p) => !p.app));
       if (others) {

@@ -47,7 +47,7 @@ export class EventRecorder {
       this.recent.set(dedupKey, now);
       if (this.recent.size > 10_000) this.forgetOld(now);
     } catch (error) {
-      this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: (error as Error).message }, 'could not record event');
+      this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: error }, 'could not record event');
     }
   }
 

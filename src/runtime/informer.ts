@@ -6,7 +6,7 @@
 import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
-import type { OperatorMetrics } from './metrics.js';
+import type { ProcessMetrics } from './metrics.js';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -48,7 +48,7 @@ export class Informer<T extends KubeObject> {
     client: KubeClient,
     private readonly options: InformerOptions,
     private readonly log: Logger,
-    private readonly metrics?: OperatorMetrics,
+    private readonly metrics?: ProcessMetrics,
   ) {
     const list = async (): Promise<KubernetesListObject<ClientObject>> => {
       const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
@@ -135,7 +135,7 @@ export class Informer<T extends KubeObject> {
       this.scheduleRestart(this.options.absentRetryMs ?? 15_000);
       return;
     }
-    this.log.warn({ resource: this.options.resource, err: describe(error) }, 'watch failed; restarting');
+    this.log.warn({ resource: this.options.resource, err: error }, 'watch failed; restarting');
     if (this.synced) this.scheduleRestart(this.nextRestartDelay());
   }
 
@@ -181,8 +181,4 @@ function trimmedForCache<T extends KubeObject>(obj: T): T {
 function isNotServed(error: unknown): boolean {
   const status = error instanceof KubeApiError ? error.status : (error as { statusCode?: number })?.statusCode;
   return status === 404;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { Informer, type InformerOptions } from './informer.js';
 import type { KubeClient, KubeObject } from './kube-client.js';
-import type { OperatorMetrics } from './metrics.js';
+import type { ProcessMetrics } from './metrics.js';
 
 export class SharedInformers {
   private readonly informers = new Map<string, Informer<KubeObject>>();
@@ -10,7 +10,7 @@ export class SharedInformers {
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
-    private readonly metrics: OperatorMetrics,
+    private readonly metrics: ProcessMetrics,
   ) {}
 
   for<T extends KubeObject>(options: InformerOptions): Informer<T> {

@@ -7,6 +7,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { fetch } from 'undici';
 import type { ObjectMetadata } from '../api/types.js';
 import { apiRoute } from './api-route.js';
+import { TokenBucket } from './rate-limiter.js';
 import { SERVICE_NAME } from './tracing.js';
 
 export interface KubeObject {
@@ -44,6 +45,50 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** How the client treats the API server: its own rate limit, a timeout per request, retries. */
+export interface ClientSettings {
+  /** Requests per second sustained; 0 turns the client-side limit off (the API server's fairness still applies). */
+  qps: number;
+  /** Requests that may go at once before `qps` paces them. */
+  burst: number;
+  /** Longest one request may take, answer included (watches are not requests here). */
+  timeoutMs: number;
+  /** Retries of one request: a 429 of any method, and for reads a 5xx or a lost connection. */
+  maxRetries: number;
+}
+
+export const DEFAULT_CLIENT_SETTINGS: ClientSettings = { qps: 500, burst: 1000, timeoutMs: 30_000, maxRetries: 8 };
+
+/** Why a request is tried again. */
+export type RetryCause = 'throttled' | 'server-error' | 'connection';
+
+/** Told of every answer (or failure to get one) and every retry, for metrics. */
+export interface ClientObserver {
+  response(method: string, code: string, host: string): void;
+  retry(cause: RetryCause): void;
+}
+
+/** Answers worth asking again for a read; a write is left to its caller (a retry could apply it twice). */
+const RETRIED_READ_STATUSES = new Set([500, 502, 503, 504]);
+const READ_METHODS = new Set(['GET', 'HEAD']);
+const MAX_BACKOFF_MS = 5_000;
+/** Longest Retry-After honoured; a longer one is capped so a request never sleeps past its usefulness. */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/** Exponential backoff with full jitter: a crowd of clients retrying does not return in step. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  return random() * Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
+}
+
+/** Retry-After in seconds (what the API server sends) or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const tracer = trace.getTracer(SERVICE_NAME);
 
 export class KubeClient {
@@ -53,17 +98,25 @@ export class KubeClient {
    * TLS connections alive and reused instead of opening (and leaving idle) one per call.
    */
   private dispatcher?: ReturnType<RequestContext['getDispatcher']>;
+  private readonly limiter?: TokenBucket;
+  private readonly host: string;
 
-  constructor(readonly config: KubeConfig) {
+  constructor(
+    readonly config: KubeConfig,
+    private readonly settings: ClientSettings = DEFAULT_CLIENT_SETTINGS,
+    private readonly observer?: ClientObserver,
+  ) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
+    this.host = new URL(this.server).host;
+    if (settings.qps > 0) this.limiter = new TokenBucket(settings.qps, settings.burst);
   }
 
-  static fromFile(path: string): KubeClient {
+  static fromFile(path: string, settings?: ClientSettings, observer?: ClientObserver): KubeClient {
     const config = new KubeConfig();
     config.loadFromFile(path);
-    return new KubeClient(config);
+    return new KubeClient(config, settings, observer);
   }
 
   /** One API call in a client span named by method and route, with the trace context passed on. */
@@ -83,25 +136,54 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Sends a request within the client's rate limit and timeout. A 429 is tried again after the API
+   * server's Retry-After (any method: a throttled request was not executed); a read also after a 5xx or
+   * a lost connection, with jittered backoff. What still fails is thrown to the caller.
+   */
   private async send<T>(method: string, path: string, options: RequestOptions, onStatus: (status: number) => void): Promise<T> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const requestContext = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(requestContext);
-    const headers: Record<string, string> = { ...requestContext.getHeaders(), accept: 'application/json' };
-    propagation.inject(context.active(), headers);
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['content-type'] = options.contentType ?? 'application/json';
-      body = JSON.stringify(options.body);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const isRead = READ_METHODS.has(method);
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter?.take();
+      const requestContext = new RequestContext(url.toString(), method as HttpMethod);
+      await this.config.applySecurityAuthentication(requestContext);
+      const headers: Record<string, string> = { ...requestContext.getHeaders(), accept: 'application/json' };
+      propagation.inject(context.active(), headers);
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const timeout = AbortSignal.timeout(this.settings.timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let response: Awaited<ReturnType<typeof fetch>>;
+      let text: string;
+      try {
+        response = await fetch(url, { method, headers, body, dispatcher: (this.dispatcher ??= requestContext.getDispatcher()), signal });
+        text = await response.text();
+      } catch (error) {
+        this.observer?.response(method, '<error>', this.host);
+        if (options.signal?.aborted) throw error;
+        if (timeout.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
+        if (!isRead || attempt >= this.settings.maxRetries) throw error;
+        this.observer?.retry('connection');
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      onStatus(response.status);
+      this.observer?.response(method, String(response.status), this.host);
+      if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+      const throttled = response.status === 429;
+      if (attempt < this.settings.maxRetries && (throttled || (isRead && RETRIED_READ_STATUSES.has(response.status)))) {
+        this.observer?.retry(throttled ? 'throttled' : 'server-error');
+        const asked = throttled ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+        // Clients told the same Retry-After should not all come back in the same millisecond.
+        await sleep(asked === undefined ? backoffMs(attempt) : asked + backoffMs(0));
+        continue;
+      }
+      throw apiError(response.status, text, method, path);
     }
-    const response = await fetch(url, { method, headers, body, dispatcher: (this.dispatcher ??= requestContext.getDispatcher()), signal: options.signal });
-    onStatus(response.status);
-    const text = await response.text();
-    if (!response.ok) throw apiError(response.status, text, method, path);
-    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   get<T extends KubeObject>(path: string): Promise<T> {
@@ -150,7 +232,7 @@ export class KubeClient {
 
 function apiError(status: number, text: string, method: string, path: string): KubeApiError {
   let reason = '';
-  let message = text || `HTTP ${status}`;
+  let message = text.trim() || `HTTP ${status}`;
   try {
     const parsed = JSON.parse(text) as { reason?: string; message?: string };
     reason = parsed.reason ?? '';
@@ -163,6 +245,11 @@ function apiError(status: number, text: string, method: string, path: string): K
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 404;
+}
+
+/** The API server refused the request itself (forbidden, invalid): a retry alone will not change that. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof KubeApiError && [400, 403, 422].includes(error.status);
 }
 
 export function isConflict(error: unknown): boolean {

@@ -128,7 +128,7 @@ export class LeaderElector {
       this.log.info('lease released');
     } catch (error) {
       // A 409 means another replica already took the lease over: nothing left to hand over.
-      if (!isConflict(error)) this.log.warn({ err: (error as Error).message }, 'could not release the lease; followers take over once it expires');
+      if (!isConflict(error)) this.log.warn({ err: error }, 'could not release the lease; followers take over once it expires');
     }
   }
 
@@ -147,7 +147,7 @@ export class LeaderElector {
     try {
       lease = await this.call('GET', this.path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
     } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'could not read the lease');
+      this.log.warn({ err: error }, 'could not read the lease');
       return;
     }
     if (this.stopped) return;
@@ -168,7 +168,7 @@ export class LeaderElector {
       this.lastWritten = lease ? await this.call('PUT', this.path, written) : await this.call('POST', this.collection, written);
     } catch (error) {
       // 409: another replica wrote the lease since it was read; the next look decides again.
-      if (!isConflict(error)) this.log.warn({ err: (error as Error).message, reason: decision.action }, 'could not write the lease');
+      if (!isConflict(error)) this.log.warn({ err: error, reason: decision.action }, 'could not write the lease');
       return;
     }
     this.armDeadline();

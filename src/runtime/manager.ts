@@ -12,11 +12,13 @@ import { SharedInformers } from './informers.js';
 import type { KubeClient } from './kube-client.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import type { Logger } from './logger.js';
-import { OperatorMetrics } from './metrics.js';
+import type { OperatorMetrics } from './metrics.js';
 
 export interface ManagerOptions {
   client: KubeClient;
   log: Logger;
+  /** The process's metrics: made before the manager, since the client reports into them too. */
+  metrics: OperatorMetrics;
   /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
   healthAddress: { host: string; port: number };
   /** Run the controllers only while holding this Lease; without it this replica always runs them. */
@@ -33,7 +35,7 @@ export class Manager {
   private cachesSynced = false;
 
   constructor(private readonly options: ManagerOptions) {
-    const metrics = new OperatorMetrics();
+    const metrics = options.metrics;
     this.context = {
       client: options.client,
       metrics,
@@ -71,7 +73,7 @@ export class Manager {
         {
           onStartedLeading: () => this.startControllers(),
           onLostLeadership: (reason) => {
-            this.context.metrics.leader.set(0);
+            this.context.metrics.setLeader(false);
             onLostLeadership?.(reason);
           },
         },
@@ -85,14 +87,14 @@ export class Manager {
 
   private startControllers(): void {
     for (const controller of this.controllers) controller.start();
-    this.context.metrics.leader.set(1);
+    this.context.metrics.setLeader(true);
     this.options.log.info({ controllers: this.controllers.map((c) => c.name) }, 'caches synced; controllers running');
   }
 
   async stop(): Promise<void> {
     await this.elector?.stop();
     await Promise.all(this.controllers.map((c) => c.stop()));
-    this.context.metrics.leader.set(0);
+    this.context.metrics.setLeader(false);
     // Only after the last in-flight reconcile: the next leader must not overlap with this one.
     await this.elector?.release();
     await this.context.informers.stopAll();

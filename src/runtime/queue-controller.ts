@@ -50,13 +50,14 @@ export abstract class QueueController implements Controller {
     const log = this.ctx.log.child({ controller: this.name, ...fields });
     const span = this.ctx.tracer.startSpan(`reconcile ${this.name}`, { attributes: Object.fromEntries(Object.entries(fields).map(([k, v]) => [`appnetpol.${k}`, v])) });
     const timer = this.ctx.metrics.reconcileDuration.startTimer({ controller: this.name });
+    // The span is made current so the API calls of the reconcile become its children and its logs carry its ids.
+    const inSpan = trace.setSpan(context.active(), span);
     try {
-      // The span is made current so the API calls of the reconcile become its children.
-      await context.with(trace.setSpan(context.active(), span), () => this.reconcile(key, log));
-      this.ctx.metrics.reconciles.inc({ controller: this.name, result: 'success' });
+      await context.with(inSpan, () => this.reconcile(key, log));
+      this.ctx.metrics.reconciled(this.name, 'success');
     } catch (error) {
-      this.ctx.metrics.reconciles.inc({ controller: this.name, result: 'error' });
-      log.error({ err: (error as Error).message, reason: error instanceof KubeApiError ? error.reason : undefined }, 'reconcile failed; retrying with backoff');
+      this.ctx.metrics.reconciled(this.name, 'error');
+      context.with(inSpan, () => log.error({ err: error, reason: error instanceof KubeApiError ? error.reason : undefined }, 'reconcile failed; retrying with backoff'));
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       throw error;

@@ -29,7 +29,8 @@ export class WorkQueue {
   private readonly lanes: Record<Lane, string[]> = { changed: [], resync: [] };
   /** Each waiting key and the lane it waits in (a key promoted to `changed` leaves a stale entry behind in `resync`). */
   private readonly queued = new Map<string, Lane>();
-  private readonly processing = new Set<string>();
+  /** Keys a worker holds, with when it took them (performance.now()). */
+  private readonly processing = new Map<string, number>();
   /** Keys added again while a worker held them. */
   private readonly dirty = new Map<string, Lane>();
   private readonly enqueuedAt = new Map<string, number>();
@@ -42,7 +43,9 @@ export class WorkQueue {
   private pumpScheduled = false;
   private lastYield = performance.now();
 
-  constructor(private readonly options: WorkQueueOptions) {}
+  constructor(private readonly options: WorkQueueOptions) {
+    options.metrics?.inFlight(() => this.processing.values());
+  }
 
   add(key: string, lane: Lane = 'changed'): void {
     if (this.shuttingDown) return;
@@ -96,7 +99,7 @@ export class WorkQueue {
   private pump(): void {
     while (this.handler && !this.shuttingDown && this.active < this.options.concurrency && this.queued.size > 0) {
       const key = this.next();
-      this.processing.add(key);
+      this.processing.set(key, performance.now());
       this.active++;
       this.options.metrics?.depth.set(this.length);
       const waited = Date.now() - (this.enqueuedAt.get(key) ?? Date.now());
@@ -132,6 +135,7 @@ export class WorkQueue {
       this.options.metrics?.retries.inc();
       this.addAfter(key, this.backoff(failures));
     } finally {
+      this.options.metrics?.workDuration.observe((performance.now() - this.processing.get(key)!) / 1000);
       this.processing.delete(key);
       this.active--;
       const again = this.dirty.get(key);

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { grantCfAdmin, startCfApi } from '../support/cf-api.js';
-import { createNamespaces, inPool, percentile, startBenchCluster, type BenchCluster } from './harness.js';
+import { createNamespaces, inPool, onFreshCluster, percentile, writeResults, type BenchCluster } from './harness.js';
 
 export interface CfApiBenchPlan {
   apps: number;
@@ -99,7 +99,15 @@ async function driveRate(pool: Pool, token: string, guids: string[], plan: CfApi
   return { rate, sent: total, errors, p50Ms: latencies.length ? percentile(latencies, 50) : Infinity, p99Ms, held: errors === 0 && p99Ms < P99_TARGET_MS };
 }
 
-export async function runCfApiBench(cluster: Pick<BenchCluster, 'plane' | 'admin'>, plan: CfApiBenchPlan, log: (line: string) => void = () => undefined): Promise<CfApiBenchResult> {
+/**
+ * The whole benchmark as `npm run bench:cf-api` runs it: a fresh control plane with the Kf App CRD (app
+ * GUIDs are App uids), the run, teardown. The smoke test calls this too, so the command cannot rot.
+ */
+export function benchCfApi(plan: CfApiBenchPlan, log: (line: string) => void = () => undefined): Promise<CfApiBenchResult> {
+  return onFreshCluster((cluster) => runCfApiBench(cluster, plan, log), ['crds', 'crds/kf']);
+}
+
+async function runCfApiBench(cluster: Pick<BenchCluster, 'plane' | 'admin'>, plan: CfApiBenchPlan, log: (line: string) => void): Promise<CfApiBenchResult> {
   const { plane, admin } = cluster;
   const run = randomBytes(3).toString('hex');
   await grantCfAdmin(admin, 'cf-admin', `bench-${run}`);
@@ -185,11 +193,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rates: values.rates ? values.rates.split(',').map(Number) : base.rates,
     stepSeconds: Number(values['step-seconds'] ?? base.stepSeconds),
   };
-  const cluster = await startBenchCluster();
-  try {
-    const result = await runCfApiBench(cluster, plan, (line) => console.error(`bench: ${line}`));
-    console.log(formatCfApiBench(plan, result));
-  } finally {
-    cluster.stop();
-  }
+  const result = await benchCfApi(plan, (line) => console.error(`bench: ${line}`));
+  console.log(formatCfApiBench(plan, result));
+  console.log(`results: ${writeResults('cf-api', { plan, result })}`);
 }

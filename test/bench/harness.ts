@@ -1,5 +1,7 @@
 /** Shared pieces of the benchmarks: a local control plane with the CRDs, bounded concurrency, statistics. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RequestContext, HttpMethod } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import { startControlPlane, stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
@@ -11,11 +13,35 @@ export interface BenchCluster {
   stop(): void;
 }
 
-export async function startBenchCluster(): Promise<BenchCluster> {
-  // Spaces, but not Kf Apps: without the Apps CRD app references are not checked, so the policies
-  // are Ready without 10,000 App objects and no AppNotFound Events inflate the writes.
-  const plane = await startControlPlane({ crds: ['crds', 'crds/kf/spaces.kf.dev.yaml'] });
+/**
+ * By default Spaces but not Kf Apps: without the Apps CRD app references are not checked, so the operator
+ * benchmark's policies are Ready without 10,000 App objects and no AppNotFound Events inflate the writes.
+ */
+export async function startBenchCluster(crds: string[] = ['crds', 'crds/kf/spaces.kf.dev.yaml']): Promise<BenchCluster> {
+  const plane = await startControlPlane({ crds });
   return { plane, admin: KubeClient.fromFile(plane.kubeconfig), stop: () => stopControlPlane(plane) };
+}
+
+/** Runs `run` on a control plane of its own, torn down afterwards whatever happens. */
+export async function onFreshCluster<T>(run: (cluster: BenchCluster) => Promise<T>, crds?: string[]): Promise<T> {
+  const cluster = await startBenchCluster(crds);
+  try {
+    return await run(cluster);
+  } finally {
+    cluster.stop();
+  }
+}
+
+/**
+ * Writes one run's figures as JSON (one file per run, so runs can be compared by a program) under
+ * $APPNETPOL_BENCH_RESULTS, else the system's temporary directory; returns the file's path.
+ */
+export function writeResults(benchmark: string, results: unknown): string {
+  const dir = process.env.APPNETPOL_BENCH_RESULTS ?? join(tmpdir(), 'appnetpol-bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${benchmark}-${new Date().toISOString().replaceAll(':', '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ benchmark, finishedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results }, null, 2)}\n`);
+  return file;
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */

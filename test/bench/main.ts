@@ -3,7 +3,7 @@
  * control plane, then the @dot-i/k8s-operator peer at the first scale on one of its own.
  */
 import { parseArgs } from 'node:util';
-import { startBenchCluster } from './harness.js';
+import { onFreshCluster, writeResults } from './harness.js';
 import { formatResults, runScale, type BenchPlan, type BenchResult } from './run.js';
 import { peerConvergence } from './scenarios.js';
 
@@ -31,15 +31,6 @@ const plan = (policies: number, first: boolean): BenchPlan => ({
   spaces: first ? Number(values.spaces) : 0,
 });
 
-async function onFreshCluster<T>(run: (cluster: Awaited<ReturnType<typeof startBenchCluster>>) => Promise<T>): Promise<T> {
-  const cluster = await startBenchCluster();
-  try {
-    return await run(cluster);
-  } finally {
-    cluster.stop();
-  }
-}
-
 const results: BenchResult[] = [];
 for (const [i, size] of sizes.entries()) {
   console.error(`bench: ${size} policies over ${values.namespaces} namespaces, concurrency ${values.concurrency}`);
@@ -48,6 +39,7 @@ for (const [i, size] of sizes.entries()) {
 }
 console.log(formatResults(results));
 
+let peerResult: Record<string, number> | undefined;
 if (values.peer) {
   const ours = results[0];
   const peer = await onFreshCluster((cluster) => peerConvergence(cluster, plan(sizes[0], false), 'peer'));
@@ -55,4 +47,6 @@ if (values.peer) {
   console.log(`| appnetpol | ${ours.convergenceSeconds.toFixed(1)} | ${ours.peakRssMiB.toFixed(0)} |`);
   console.log(`| @dot-i/k8s-operator peer | ${peer.seconds.toFixed(1)} | ${peer.peakRssMiB.toFixed(0)} |`);
   console.log(`peer/appnetpol convergence time: ${(peer.seconds / ours.convergenceSeconds).toFixed(2)}`);
+  peerResult = { ...peer, ratio: peer.seconds / ours.convergenceSeconds };
 }
+console.log(`results: ${writeResults('operator', { options: values, scales: results, peer: peerResult })}`);

@@ -257,7 +257,7 @@ describe('AppNetworkPolicy controller', () => {
     expect(await versions()).toEqual(before);
     const metrics = await (await fetch(`${operator.healthUrl}/metrics`)).text();
     expect(metrics).not.toMatch(/^appnetpol_api_writes_total\{/m);
-    expect(metrics).toMatch(/^appnetpol_reconcile_total\{controller="appnetworkpolicy",result="success"\} [1-9]/m);
+    expect(metrics).toMatch(/^controller_runtime_reconcile_total\{controller="appnetworkpolicy",result="success"\} [1-9]/m);
     // The test API server ends watches after 10-20 s: they were picked up again without a write.
     expect(metrics).toMatch(/^appnetpol_watch_restarts_total\{resource="[a-z.]+",cause="ended"\} [1-9]/m);
   });

@@ -1,7 +1,7 @@
 /** The benchmark's code at a tiny scale, so `npm run bench` cannot rot between full runs. */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { runScale } from '../bench/run.js';
-import { eventually, testCluster } from '../support/cluster.js';
+import { removeNamespaces, testCluster } from '../support/cluster.js';
 
 describe('benchmark smoke run', () => {
   it('converges, stays idle, follows churn and switches Spaces', async () => {
@@ -25,9 +25,6 @@ describe('benchmark smoke run', () => {
     for (const space of (await admin.list('/apis/kf.dev/v1alpha1/spaces')).items.filter((s) => s.metadata!.name!.startsWith('smoke-'))) {
       await admin.delete(`/apis/kf.dev/v1alpha1/spaces/${space.metadata!.name}`);
     }
-    const smokeNamespaces = async () => (await admin.list('/api/v1/namespaces')).items.filter((n) => n.metadata!.name!.startsWith('smoke-'));
-    for (const ns of await smokeNamespaces()) await admin.delete(`/api/v1/namespaces/${ns.metadata!.name}`);
-    // Gone, not just terminating: later files' operators must not meet namespaces that refuse writes.
-    await eventually(async () => expect(await smokeNamespaces()).toEqual([]), 120_000, 1000);
+    await removeNamespaces('smoke-');
   }, 150_000);
 });

@@ -376,7 +376,7 @@ describe('operations', () => {
   });
 
   it('an invalid configuration exits with code 2 before contacting the cluster', () => {
-    const result = spawnSync(process.execPath, ['dist/src/cli/main.js', 'cf-api', '--quota', '0', '--kubeconfig', plane.kubeconfig], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['dist/src/cli/appnetpol.js', 'cf-api', '--quota', '0', '--kubeconfig', plane.kubeconfig], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('invalid configuration: quota: must be >= 1');
   });

@@ -1,16 +1,45 @@
 /** The appnetpol command as a user runs it: exit codes and the messages they read. */
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function appnetpol(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { encoding: 'utf8', input, env: { ...process.env, KUBECONFIG: '/nonexistent' } });
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; engines: { node: string } };
+
+function appnetpol(args: string[], input?: string, node = process.execPath, nodeArgs: string[] = []) {
+  const result = spawnSync(node, [...nodeArgs, 'dist/src/cli/appnetpol.js', ...args], { encoding: 'utf8', input, env: { ...process.env, KUBECONFIG: '/nonexistent' } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The first `node` on PATH that is not the one running the tests (the system Node.js, older here). */
+function otherNode(): { path: string; version: string } | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const path = `${dir}/node`;
+    const version = spawnSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    if (version.status === 0 && version.stdout.trim() !== process.versions.node) return { path, version: version.stdout.trim() };
+  }
+  return undefined;
+}
+
 describe('appnetpol CLI', () => {
+  it('prints its version', () => {
+    expect(appnetpol(['--version'])).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+  });
+
+  it('names the Node.js to use, in one line and before loading anything, on a Node.js older than engines.node', () => {
+    // Posing as Node.js 20 before the entry point runs; the controller's dependencies crash on a real one.
+    const pose = ['--import', "data:text/javascript,Object.defineProperty(process.versions,'node',{value:'20.11.1'})"];
+    const result = appnetpol(['controller'], undefined, process.execPath, pose);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `appnetpol needs Node.js ${manifest.engines.node.replace('>=', '')} or newer; this is Node.js 20.11.1.\n` });
+  });
+
+  it('says the same on a real older Node.js when one is installed', () => {
+    const node = otherNode();
+    if (!node || Number(node.version.split('.')[0]) >= 22) return;
+    expect(appnetpol(['controller'], undefined, node.path).stderr).toBe(`appnetpol needs Node.js ${manifest.engines.node.replace('>=', '')} or newer; this is Node.js ${node.version}.\n`);
+  });
+
   it('lints manifests, pointing at the line and the field', () => {
     const result = appnetpol(['lint', 'test/fixtures/appnetworkpolicies/invalid.yaml']);
     expect(result.code).toBe(1);

@@ -41,7 +41,7 @@ let app: string;
 
 /** Runs the CLI the way the image's ENTRYPOINT does, from the runtime stage's WORKDIR. */
 function appnetpol(...args: string[]) {
-  return spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
+  return spawnSync(process.execPath, ['dist/src/cli/appnetpol.js', ...args], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
 }
 
 beforeAll(() => {
@@ -50,7 +50,7 @@ beforeAll(() => {
   const built = join(work, 'build');
   cpSync('package.json', join(built, 'package.json'));
   cpSync('package-lock.json', join(built, 'package-lock.json'));
-  execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: built, stdio: 'ignore' });
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: built, stdio: 'ignore' });
   cpSync('dist/src', join(built, 'dist/src'), { recursive: true });
   // The runtime stage: exactly its COPY instructions.
   app = join(work, 'app');
@@ -74,16 +74,18 @@ describe('the Dockerfile', () => {
     expect(runtime.copies.map((copy) => copy.source)).toEqual(['/src/package.json', '/src/node_modules', '/src/dist/src']);
   });
 
-  it('runs --help from what the runtime stage holds', () => {
+  it('runs --help and --version from what the runtime stage holds', () => {
     const help = appnetpol('--help');
     expect(help.stderr).toBe('');
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/controller[\s\S]*cf-api[\s\S]*render[\s\S]*lint/);
+    const version = appnetpol('--version');
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`);
   });
 
   it('loads the whole controller and cf-api code from it (they stop only at the missing kubeconfig)', () => {
-    for (const command of ['controller', 'cf-api']) {
-      const run = appnetpol(command, '--kubeconfig', join(work, 'missing-kubeconfig'));
+    for (const command of [['controller'], ['cf-api', '--plain-http']]) {
+      const run = appnetpol(...command, '--kubeconfig', join(work, 'missing-kubeconfig'));
       expect(run.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
       expect(run.stderr).toContain('missing-kubeconfig');
       expect(run.status).toBe(1);

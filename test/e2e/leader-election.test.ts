@@ -25,7 +25,7 @@ async function start(name: string): Promise<OperatorProcess> {
 }
 
 async function reconciles(operator: OperatorProcess): Promise<number> {
-  const samples = [...(await operator.metrics()).matchAll(/^appnetpol_reconcile_total\{[^}]*\} (\d+)$/gm)];
+  const samples = [...(await operator.metrics()).matchAll(/^controller_runtime_reconcile_total\{[^}]*\} (\d+)$/gm)];
   return samples.reduce((sum, [, value]) => sum + Number(value), 0);
 }
 

@@ -6,18 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isNotFound, type KubeObject } from '../../src/runtime/kube-client.js';
-import { eventually, kubectl, testCluster } from '../support/cluster.js';
+import { eventually, testCluster } from '../support/cluster.js';
 import { createKfApp, createNamespaces } from '../support/fixtures.js';
+import { ISTIO_CRD_NAMES as CRD_NAMES, installIstioCrds, removeIstioCrds } from '../support/istio.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 import type { Condition } from '../../src/api/types.js';
 
 const { admin, plane } = testCluster();
-const ISTIO_CRDS = 'test/fixtures/istio-crds.yaml';
-const CRD_NAMES = ['sidecars.networking.istio.io', 'authorizationpolicies.security.istio.io', 'peerauthentications.security.istio.io'];
 /** The operator looks for absent CRDs every 15 s; allow for that plus a reconcile. */
 const DETECTION_MS = 60_000;
-/** pino's number for the error level. */
-const ERROR = 50;
 
 const WEB = 'mesh-web';
 const BILLING = 'mesh-billing';
@@ -61,17 +58,8 @@ async function createPod(namespace: string, name: string, app: string, options: 
   );
 }
 
-async function installIstioCrds(): Promise<void> {
-  expect((await kubectl(['apply', '--server-side', '-f', ISTIO_CRDS])).code).toBe(0);
-  expect((await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRD_NAMES.map((n) => `crd/${n}`)])).code).toBe(0);
-}
-
-async function removeIstioCrds(): Promise<void> {
-  await kubectl(['delete', '--ignore-not-found', '--wait=true', '-f', ISTIO_CRDS]);
-}
-
 function meshErrors(): Record<string, unknown>[] {
-  return operator.logs().filter((line) => (line.level as number) >= ERROR);
+  return operator.logs().filter((line) => ['error', 'fatal'].includes(line.level as string));
 }
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ it('an event that could not be sent goes out on the next try instead of being he
   const namespace = `events-${randomBytes(3).toString('hex')}`;
   const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace, uid: randomUUID() } };
   await recorder.record(object, 'Warning', 'Probe', 'something to notice');
-  expect(lines).toEqual([expect.objectContaining({ msg: 'could not record event', err: expect.stringContaining(`namespaces "${namespace}" not found`) })]);
+  expect(lines).toEqual([expect.objectContaining({ msg: 'could not record event', err: expect.objectContaining({ message: `namespaces "${namespace}" not found` }) })]);
 
   await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   await recorder.record(object, 'Warning', 'Probe', 'something to notice');

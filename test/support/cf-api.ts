@@ -9,34 +9,44 @@ import { eventually } from './cluster.js';
 export interface CfApiProcess {
   process: ChildProcess;
   url: string;
+  /** Where /metrics, /healthz and /readyz answer. */
+  metricsUrl: string;
   logFile: string;
   /** Calls the API with a bearer token (none when undefined). */
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; text: string; json: () => unknown; headers: Headers }>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const cli = resolve('dist/src/cli/main.js');
+const cli = resolve('dist/src/cli/appnetpol.js');
 
-export async function startCfApi(options: { kubeconfig: string; logDir: string; name?: string; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<CfApiProcess> {
+/**
+ * Starts the CF API on loopback: plain HTTP unless `tls` names the certificate and key to serve HTTPS
+ * with (then `call` is not for it: the test makes its own TLS connections).
+ */
+export async function startCfApi(options: { kubeconfig: string; logDir: string; name?: string; args?: string[]; env?: NodeJS.ProcessEnv; tls?: { certFile: string; keyFile: string } }): Promise<CfApiProcess> {
   const port = await freePort();
+  const metricsPort = await freePort();
+  const transport = options.tls ? ['--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile] : ['--plain-http'];
   const logFile = join(options.logDir, `cf-api-${options.name ?? 'main'}-${port}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [cli, 'cf-api', '--kubeconfig', options.kubeconfig, '--listen-address', `127.0.0.1:${port}`, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [cli, 'cf-api', '--kubeconfig', options.kubeconfig, '--listen-address', `127.0.0.1:${port}`, '--metrics-address', `127.0.0.1:${metricsPort}`, ...transport, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   await eventually(async () => {
     if (child.exitCode !== null) throw new Error(`cf-api exited with ${child.exitCode}; log: ${logFile}`);
-    const response = await fetch(`${url}/health`);
+    const response = await fetch(`${metricsUrl}/readyz`);
     if (response.status !== 200) throw new Error(`cf-api not ready (${response.status}); log: ${logFile}`);
   }, 60_000);
   return {
     process: child,
     url,
+    metricsUrl,
     logFile,
     call: async (method, path, { token, body, headers } = {}) => {
       const response = await fetch(url + path, {

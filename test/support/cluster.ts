@@ -48,6 +48,20 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_
   }
 }
 
+/**
+ * Deletes every namespace whose name starts with `prefix` and waits until they are gone, not just
+ * terminating: later files' operators reconcile cluster-wide and must neither work through another
+ * file's leftovers nor meet namespaces that refuse writes.
+ */
+export async function removeNamespaces(prefix: string): Promise<void> {
+  const { admin } = testCluster();
+  const matching = async () => (await admin.list('/api/v1/namespaces')).items.filter((n) => n.metadata!.name!.startsWith(prefix));
+  for (const ns of await matching()) await admin.delete(`/api/v1/namespaces/${ns.metadata!.name}`);
+  await eventually(async () => {
+    if ((await matching()).length) throw new Error(`namespaces ${prefix}* are still terminating`);
+  }, 120_000, 1000);
+}
+
 const execFileAsync = promisify(execFile);
 
 /** Runs kubectl against the control plane as admin (or as `identity`). */

@@ -10,7 +10,7 @@ export interface Faults {
   closeAfterMs?: [number, number];
   /** Every chunk waits this long in each direction (ms). */
   delayMs?: number;
-  /** Share of connections (0..1) that stop passing data after their first second. */
+  /** Share of connections (0..1) that stop passing data a second after the faults reach them. */
   hangShare?: number;
 }
 
@@ -28,47 +28,58 @@ export async function startFaultProxy(target: string, faults: Faults = {}): Prom
   const sockets = new Set<Socket>();
   const proxy: FaultProxy = { server: '', faults, counts, close: async () => undefined };
 
+  /** Per open connection: when it is cut and whether it hangs, decided when the faults first reach it. */
+  const open = new Map<Socket, { cutAt?: number; hangs?: boolean; since: number }>();
+
   const server: Server = createServer((client) => {
     counts.connections++;
     const upstream = connect(Number(port), hostname);
-    let hung = false;
+    const state: { cutAt?: number; hangs?: boolean; since: number } = { since: Date.now() };
+    open.set(client, state);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => {
         sockets.delete(socket);
+        open.delete(client);
         client.destroy();
         upstream.destroy();
       });
     }
     const forward = (from: Socket, to: Socket) =>
       from.on('data', (chunk: Buffer) => {
-        if (hung) return;
+        if (state.hangs && Date.now() - state.since > 1000) return;
         const delay = proxy.faults.delayMs ?? 0;
         if (delay > 0) setTimeout(() => to.write(chunk), delay);
         else to.write(chunk);
       });
     forward(client, upstream);
     forward(upstream, client);
+  });
+  // Faults reach connections opened before they were set too: clients keep theirs alive for long.
+  const tick = setInterval(() => {
+    const now = Date.now();
     const [min, max] = proxy.faults.closeAfterMs ?? [0, 0];
-    if (max > 0) {
-      const cut = setTimeout(() => {
+    for (const [client, state] of open) {
+      if (max > 0) state.cutAt ??= now + min + Math.random() * (max - min);
+      else state.cutAt = undefined;
+      if (state.cutAt !== undefined && now >= state.cutAt) {
         counts.cut++;
         client.destroy();
-      }, min + Math.random() * (max - min));
-      client.on('close', () => clearTimeout(cut));
+      }
+      const share = proxy.faults.hangShare ?? 0;
+      if (share > 0 && state.hangs === undefined) {
+        state.hangs = Math.random() < share;
+        state.since = now;
+        if (state.hangs) counts.hung++;
+      }
+      if (share === 0) state.hangs = undefined;
     }
-    if (Math.random() < (proxy.faults.hangShare ?? 0)) {
-      const hang = setTimeout(() => {
-        counts.hung++;
-        hung = true;
-      }, 1000);
-      client.on('close', () => clearTimeout(hang));
-    }
-  });
+  }, 100);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.server = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
   proxy.close = async () => {
+    clearInterval(tick);
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   };

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane, startWatchdog, type ControlPlane } from '../../hack/control-plane.js';
+import { admissionPluginsFrom, startControlPlane, startWatchdog, type ControlPlane } from '../../hack/control-plane.js';
 import { STATE_ENV } from './state.js';
 
 declare global {
@@ -13,11 +13,13 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
-  const plane = await startControlPlane({ crds: ['crds', 'crds/kf'] });
-  startWatchdog(process.pid, plane);
+  const admissionPlugins = admissionPluginsFrom(process.env);
+  const plane = await startControlPlane({ crds: ['crds', 'crds/kf'], admissionPlugins });
+  startWatchdog(process.pid, plane, { keepLogs: true });
   globalThis.__APPNETPOL_CONTROL_PLANE__ = plane;
   const stateFile = join(plane.dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(plane));
   process.env[STATE_ENV] = stateFile;
-  console.log(`\nlocal control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${plane.server}; process logs: ${plane.dir}/logs`);
+  const plugins = admissionPlugins.length ? ` with ${admissionPlugins.join(', ')}` : '';
+  console.log(`\nlocal control plane${plugins} ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${plane.server}; process logs: ${plane.dir}/logs`);
 }

@@ -32,7 +32,7 @@ export interface OperatorOptions {
 /** Where the test operators keep their leases. */
 export const LEASE_NAMESPACE = 'default';
 
-const cli = resolve('dist/src/cli/main.js');
+const cli = resolve('dist/src/cli/appnetpol.js');
 
 /** Starts the operator and waits until its caches are synced (/readyz), whether it leads or follows. */
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
@@ -82,7 +82,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
       return exited;
     },
     metrics,
-    isLeader: async () => /^appnetpol_leader 1$/m.test(await metrics()),
+    isLeader: async () => /^leader_election_master_status\{name="[^"]+"\} 1$/m.test(await metrics()),
   };
 }
 

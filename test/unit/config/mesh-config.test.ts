@@ -1,14 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { configFile as file } from './config-file.js';
 import { loadConfig } from '../../../src/config/operator-config.js';
-
-function file(content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'appnetpol-mesh-config-')), 'config.yaml');
-  writeFileSync(path, content);
-  return path;
-}
 
 describe('mesh configuration', () => {
   it('is on by default with the cluster.local trust domain, istio-system hosts and STRICT mTLS', () => {

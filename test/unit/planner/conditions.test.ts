@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { Condition } from '../../../src/api/types.js';
 import {
   condition,
+  isReady,
   MAX_MESSAGE_LENGTH,
   mergeConditions,
+  progressConditions,
   readyCondition,
   sortConditions,
   statusNeedsUpdate,
@@ -39,6 +41,30 @@ describe('mergeConditions', () => {
     ['other types stay, in the canonical order', [programmed], [acceptedTrue], [at(acceptedTrue, NOW), programmed]],
   ])('%s', (_case, existing, updates, expected) => {
     expect(mergeConditions(existing, updates, NOW)).toEqual(expected);
+  });
+
+  it('drops the removed types', () => {
+    const stalled = at(condition('Stalled', 'True', 'Conflict', 'taken', 1), EARLIER);
+    expect(mergeConditions([stalled, programmed], [acceptedTrue], NOW, ['Stalled'])).toEqual([at(acceptedTrue, NOW), programmed]);
+  });
+});
+
+describe('progressConditions', () => {
+  const accepted = condition('Accepted', 'True', 'Accepted', 'ok', 3);
+  const programmed = condition('Programmed', 'True', 'Programmed', 'written', 3);
+  const refused = condition('Programmed', 'False', 'ApplyFailed', 'writing NetworkPolicy x: forbidden', 3);
+
+  it.each([
+    ['programmed: neither', [accepted, programmed], false, []],
+    ['an invalid spec: Stalled with its reason', [condition('Accepted', 'False', 'InvalidSpec', 'the spec is invalid: spec.app: required', 3)], false, [['Stalled', 'InvalidSpec', 'the spec is invalid: spec.app: required']]],
+    ['a conflict: Stalled', [accepted, condition('Programmed', 'False', 'Conflict', 'already exists', 3)], false, [['Stalled', 'Conflict', 'already exists']]],
+    ['a refused write: Stalled', [accepted, refused], false, [['Stalled', 'ApplyFailed', 'writing NetworkPolicy x: forbidden']]],
+    ['a write being retried: Reconciling', [accepted, refused], true, [['Reconciling', 'ApplyFailed', 'retrying: writing NetworkPolicy x: forbidden']]],
+    ['not written yet: Reconciling', [accepted], false, [['Reconciling', 'Reconciling', 'generation 3 is not programmed yet']]],
+  ] as const)('%s', (_case, conditions, retrying, expected) => {
+    const result = progressConditions(conditions, 3, retrying);
+    expect(result.map((c) => [c.type, c.reason, c.message])).toEqual(expected);
+    expect(result.every((c) => c.status === 'True' && c.observedGeneration === 3)).toBe(true);
   });
 });
 
@@ -89,5 +115,15 @@ describe('statusNeedsUpdate', () => {
     ['condition removed', { observedGeneration: 1, conditions: [a, p] }, { observedGeneration: 1, conditions: [a] }, true],
   ])('%s', (_case, current, desired, expected) => {
     expect(statusNeedsUpdate(current, desired)).toBe(expected);
+  });
+});
+
+describe('isReady', () => {
+  const ready = (status: 'True' | 'False', observedGeneration: number) => ({ type: 'Ready' as const, status, reason: 'Ready', message: '', observedGeneration, lastTransitionTime: '2026-01-01T00:00:00Z' });
+  it('is true only for a True Ready condition of the current generation', () => {
+    expect(isReady({ metadata: { generation: 2 }, status: { conditions: [ready('True', 2)] } })).toBe(true);
+    expect(isReady({ metadata: { generation: 3 }, status: { conditions: [ready('True', 2)] } })).toBe(false);
+    expect(isReady({ metadata: { generation: 2 }, status: { conditions: [ready('False', 2)] } })).toBe(false);
+    expect(isReady({ metadata: { generation: 1 } })).toBe(false);
   });
 });

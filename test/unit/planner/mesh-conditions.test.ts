@@ -57,7 +57,7 @@ describe('withMeshConditions', () => {
   });
 
   it('reports a mesh write failure in Programmed', () => {
-    const writeProblems = [{ reason: 'Conflict', message: 'Sidecar shop/appnetpol-web already exists and is not managed by appnetpol; rename or remove it' }];
+    const writeProblems = [{ reason: 'Conflict', message: 'Sidecar shop/appnetpol-web already exists and is not managed by appnetpol; rename or remove it', retrying: false }];
     const conditions = withMeshConditions(networkPolicyConditions, GENERATION, { mode: { on: true }, result: result({ writeProblems }) });
     expect(byType(conditions, 'Programmed')).toMatchObject({ status: 'False', reason: 'Conflict', message: writeProblems[0].message });
   });

@@ -1,0 +1,99 @@
+/**
+ * The Kubernetes client against the real API server with API Priority and Fairness: a caller squeezed
+ * into a priority level of its own is answered 429 and gets through by honouring Retry-After; requests
+ * that hang are cut off at the timeout; reads survive a server that is not there yet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { freePort } from '../../hack/control-plane.js';
+import { DEFAULT_CLIENT_SETTINGS, KubeApiError, KubeClient, type RetryCause } from '../../src/runtime/kube-client.js';
+import { testCluster } from '../support/cluster.js';
+
+const { admin, kubeconfigOf } = testCluster();
+const APF = '/apis/flowcontrol.apiserver.k8s.io/v1';
+const suffix = randomBytes(3).toString('hex');
+const created: string[] = [];
+
+/** A client as `bob`, counting its retries by cause and its answers by code. */
+function observedClient(settings = DEFAULT_CLIENT_SETTINGS) {
+  const retries: RetryCause[] = [];
+  const codes: string[] = [];
+  const client = KubeClient.fromFile(kubeconfigOf('bob'), settings, { response: (_method, code) => codes.push(code), retry: (cause) => retries.push(cause) });
+  return { client, retries, codes };
+}
+
+const burst = (client: KubeClient, requests: number) => Promise.allSettled(Array.from({ length: requests }, () => client.list('/api/v1/namespaces', { labelSelector: 'squeezed' })));
+
+beforeAll(async () => {
+  const create = async (path: string, body: Record<string, unknown>) => {
+    await admin.create(path, body);
+    created.push(`${path}/${(body.metadata as { name: string }).name}`);
+  };
+  await create('/apis/rbac.authorization.k8s.io/v1/clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `list-namespaces-${suffix}` }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }] });
+  await create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `bob-list-namespaces-${suffix}` },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `list-namespaces-${suffix}` },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+  });
+  // One seat, no queue: whatever bob sends beyond what is in flight is refused with 429 at once.
+  await create(`${APF}/prioritylevelconfigurations`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'PriorityLevelConfiguration',
+    metadata: { name: `squeezed-${suffix}` },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, lendablePercent: 0, borrowingLimitPercent: 0, limitResponse: { type: 'Reject' } } },
+  });
+  await create(`${APF}/flowschemas`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    metadata: { name: `squeeze-bob-${suffix}` },
+    spec: {
+      priorityLevelConfiguration: { name: `squeezed-${suffix}` },
+      matchingPrecedence: 100,
+      rules: [{ subjects: [{ kind: 'User', user: { name: 'bob' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*'] }] }],
+    },
+  });
+});
+
+afterAll(async () => {
+  for (const path of created.reverse()) await admin.delete(path).catch(() => undefined);
+});
+
+describe('under API Priority and Fairness', () => {
+  it('without retries a squeezed caller sees the API server’s 429', async () => {
+    const { client } = observedClient({ ...DEFAULT_CLIENT_SETTINGS, maxRetries: 0 });
+    let refused: PromiseRejectedResult | undefined;
+    // The API server needs a moment to take the new FlowSchema in; until then nothing is refused.
+    for (let round = 0; round < 50 && !refused; round++) refused = (await burst(client, 100)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(KubeApiError);
+    expect([(refused?.reason as KubeApiError).status, (refused?.reason as KubeApiError).message]).toEqual([429, 'Too many requests, please try again later.']);
+  });
+
+  it('with retries every request gets through, after the 429s it was answered', async () => {
+    const { client, retries, codes } = observedClient();
+    const results = await burst(client, 40);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(codes).toContain('429');
+    expect(retries.filter((cause) => cause === 'throttled').length).toBe(codes.filter((code) => code === '429').length);
+  });
+});
+
+describe('timeouts and connection errors', () => {
+  it('a request that does not finish in time fails with a message that says so', async () => {
+    const client = new KubeClient(admin.config, { ...DEFAULT_CLIENT_SETTINGS, timeoutMs: 1000 });
+    // A watch never ends by itself: a plain request for it waits for an answer that does not come.
+    await expect(client.request('GET', '/api/v1/namespaces', { query: { watch: true } })).rejects.toThrow('GET /api/v1/namespaces: no answer within 1s');
+  });
+
+  it('a read is tried again when nothing listens, and fails after its retries; a write is not retried', async () => {
+    const port = await freePort();
+    const config = admin.config;
+    const nowhere = new KubeClient(Object.assign(Object.create(Object.getPrototypeOf(config)), config, { getCurrentCluster: () => ({ ...config.getCurrentCluster()!, server: `https://127.0.0.1:${port}` }) }), { ...DEFAULT_CLIENT_SETTINGS, maxRetries: 2 }, { response: () => undefined, retry: (cause) => retries.push(cause) });
+    const retries: RetryCause[] = [];
+    await expect(nowhere.get('/api/v1/namespaces/default')).rejects.toThrow('fetch failed');
+    expect(retries).toEqual(['connection', 'connection']);
+    await expect(nowhere.create('/api/v1/namespaces', { metadata: { name: 'never' } })).rejects.toThrow('fetch failed');
+    expect(retries).toHaveLength(2);
+  });
+});
