@@ -14,7 +14,7 @@ import { changeEveryPolicy, converged, createPolicies, type Intended } from '../
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 
-const POLICIES = chaosScale(200, 2000);
+const POLICIES = chaosScale(80, 2000);
 const CONVERGE_MS = chaosScale(180_000, 600_000);
 const NAMESPACE = 'api-faults';
 
@@ -80,8 +80,8 @@ describe('API server faults', () => {
     expect(operator.process.exitCode).toBeNull();
   }, 900_000);
 
-  it('every chunk 100 ms late and a fifth of the connections hanging: a change to every policy converges without a restart', async () => {
-    proxy.faults = { delayMs: 100, hangShare: 0.2 };
+  it('every chunk 100 ms late and half the connections hanging: a change to every policy converges without a restart', async () => {
+    proxy.faults = { delayMs: 100, hangShare: 0.5 };
     const hungBefore = proxy.counts.hung;
     await changeEveryPolicy(admin, NAMESPACE, intended, 5002);
     const convergedMs = await converged(admin, NAMESPACE, intended, CONVERGE_MS);

@@ -12,7 +12,7 @@ import { changeEveryPolicy, converged, createPolicies, invariantViolations, prog
 import { eventually } from '../support/cluster.js';
 import { startSupervisedOperator, type SupervisedOperator } from '../support/operator.js';
 
-const POLICIES = chaosScale(200, 2000);
+const POLICIES = chaosScale(80, 2000);
 const CONVERGE_MS = chaosScale(180_000, 600_000);
 const NAMESPACE = 'crash';
 

@@ -18,7 +18,7 @@ import { eventually } from '../support/cluster.js';
 import { changeEveryPolicy, converged, createPolicies, invariantViolations, type Intended } from '../support/convergence.js';
 import { LEASE_NAMESPACE, startOperator, type OperatorProcess } from '../support/operator.js';
 
-const POLICIES = chaosScale(100, 1000);
+const POLICIES = chaosScale(40, 1000);
 const KILLS = chaosScale(2, 6);
 const CONVERGE_MS = chaosScale(120_000, 600_000);
 const NAMESPACE = 'failover';

@@ -12,7 +12,7 @@ import { eventually } from '../support/cluster.js';
 import { changeEveryPolicy, converged, createPolicies, invariantViolations, programmedWith, type Intended } from '../support/convergence.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 
-const POLICIES = chaosScale(200, 2000);
+const POLICIES = chaosScale(80, 2000);
 const CONVERGE_MS = chaosScale(180_000, 600_000);
 const NAMESPACE = 'operator-crash';
 const LEASE = `appnetpol-${randomBytes(3).toString('hex')}`;
