@@ -5,30 +5,24 @@
  * through a fault-injecting proxy, must converge every time without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
-import { chaosScale, reportFigures, seconds, startOwnControlPlane } from '../support/chaos.js';
-import { changeEveryPolicy, converged, createPolicies, type Intended } from '../support/convergence.js';
+import { chaosScale, reportFigures, seconds, startFaultRun, type FaultRun } from '../support/chaos.js';
+import { changeEveryPolicy, converged } from '../support/convergence.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startOperator, type OperatorProcess } from '../support/operator.js';
+import type { OperatorProcess } from '../support/operator.js';
 
 const POLICIES = chaosScale(80, 2000);
 const CONVERGE_MS = chaosScale(180_000, 600_000);
-const NAMESPACE = 'api-faults';
 
-let plane: ControlPlane;
-let admin: KubeClient;
+let run: FaultRun;
 let proxy: FaultProxy;
 let operator: OperatorProcess;
-let intended: Intended;
 let compactions = 0;
 let compactor: NodeJS.Timeout;
 
 /** Compacts etcd to its current revision through its HTTP gateway: every older resourceVersion is gone. */
 async function compactEtcd(): Promise<void> {
-  const etcd = new URL(plane.processes.etcd.readyUrl).origin;
+  const etcd = new URL(run.plane.processes.etcd.readyUrl).origin;
   const post = async (path: string, body: unknown) => (await fetch(`${etcd}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{ header?: { revision?: string } }>;
   const revision = (await post('/v3/kv/range', { key: Buffer.from('/').toString('base64') })).header?.revision;
   if (revision) {
@@ -41,22 +35,19 @@ const metric = async (name: string) =>
   [...(await operator.metrics()).matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, [, value]) => sum + Number(value), 0);
 
 beforeAll(async () => {
-  plane = await startOwnControlPlane();
-  admin = KubeClient.fromFile(plane.kubeconfig);
-  await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  intended = await createPolicies(admin, NAMESPACE, POLICIES, 5000);
+  run = await startFaultRun('api-faults', POLICIES);
+  const { plane } = run;
   proxy = await startFaultProxy(plane.server);
   const kubeconfig = `${plane.dir}/kubeconfig-through-proxy`;
   writeFileSync(kubeconfig, readFileSync(plane.kubeconfig, 'utf8').replace(`server: ${plane.server}`, `server: ${proxy.server}`), { mode: 0o600 });
-  operator = await startOperator({ kubeconfig, logDir: `${plane.dir}/logs`, name: 'faults', leaseName: `appnetpol-${randomBytes(3).toString('hex')}` });
-  await converged(admin, NAMESPACE, intended, CONVERGE_MS);
+  operator = await run.startOperator('faults', { kubeconfig });
+  await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
 }, 300_000);
 
 afterAll(async () => {
   clearInterval(compactor);
-  await operator?.stop();
+  await run?.stop();
   await proxy?.close();
-  if (plane) stopControlPlane(plane, { keepDir: process.env.APPNETPOL_KEEP_LOGS === '1' });
 });
 
 describe('API server faults', () => {
@@ -65,8 +56,8 @@ describe('API server faults', () => {
     proxy.faults = { closeAfterMs: [1000, 8000] };
     compactor = setInterval(() => void compactEtcd().catch(() => undefined), 3000);
     const cutBefore = proxy.counts.cut;
-    await changeEveryPolicy(admin, NAMESPACE, intended, 5001);
-    const convergedMs = await converged(admin, NAMESPACE, intended, CONVERGE_MS);
+    await changeEveryPolicy(run.admin, run.namespace, run.intended, 5001);
+    const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
     clearInterval(compactor);
     proxy.faults = {};
     reportFigures('api-early-close-and-410', {
@@ -83,8 +74,8 @@ describe('API server faults', () => {
   it('every chunk 100 ms late and half the connections hanging: a change to every policy converges without a restart', async () => {
     proxy.faults = { delayMs: 100, hangShare: 0.5 };
     const hungBefore = proxy.counts.hung;
-    await changeEveryPolicy(admin, NAMESPACE, intended, 5002);
-    const convergedMs = await converged(admin, NAMESPACE, intended, CONVERGE_MS);
+    await changeEveryPolicy(run.admin, run.namespace, run.intended, 5002);
+    const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
     proxy.faults = {};
     reportFigures('api-slow-and-hanging', {
       policies: POLICIES,

@@ -9,39 +9,25 @@
  * processes inherit: that is how the defaults were chosen.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
 import type { Lease } from '../../src/runtime/leader-election.js';
-import { KubeClient } from '../../src/runtime/kube-client.js';
-import { chaosScale, reportFigures, seconds, startOwnControlPlane } from '../support/chaos.js';
+import { chaosScale, reportFigures, seconds, startFaultRun, type FaultRun } from '../support/chaos.js';
 import { eventually } from '../support/cluster.js';
-import { changeEveryPolicy, converged, createPolicies, invariantViolations, type Intended } from '../support/convergence.js';
-import { LEASE_NAMESPACE, startOperator, type OperatorProcess } from '../support/operator.js';
+import { changeEveryPolicy, converged, invariantViolations } from '../support/convergence.js';
+import { LEASE_NAMESPACE } from '../support/operator.js';
 
 const POLICIES = chaosScale(40, 1000);
 const KILLS = chaosScale(2, 6);
 const CONVERGE_MS = chaosScale(120_000, 600_000);
-const NAMESPACE = 'failover';
-const LEASE = `appnetpol-${randomBytes(3).toString('hex')}`;
 
-let plane: ControlPlane;
-let admin: KubeClient;
-let intended: Intended;
-const running: OperatorProcess[] = [];
-
-const start = async (name: string) => {
-  const operator = await startOperator({ kubeconfig: plane.kubeconfig, logDir: `${plane.dir}/logs`, name, leaseName: LEASE });
-  running.push(operator);
-  return operator;
-};
+let run: FaultRun;
 
 /** Every distinct Lease record seen, by polling it: who wrote it and when, by the test's clock. */
 function watchLease(): { writes: { holder: string; at: number }[]; stop(): void } {
   const writes: { holder: string; at: number }[] = [];
   let last = '';
   const timer = setInterval(() => {
-    admin
-      .get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${LEASE}`)
+    run.admin
+      .get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${run.lease}`)
       .then((lease) => {
         if (lease.metadata!.resourceVersion === last) return;
         last = lease.metadata!.resourceVersion!;
@@ -55,22 +41,19 @@ function watchLease(): { writes: { holder: string; at: number }[]; stop(): void 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 
 beforeAll(async () => {
-  plane = await startOwnControlPlane();
-  admin = KubeClient.fromFile(plane.kubeconfig);
-  await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  intended = await createPolicies(admin, NAMESPACE, POLICIES, 5000);
+  run = await startFaultRun('failover', POLICIES);
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.all(running.map((operator) => operator.stop()));
-  if (plane) stopControlPlane(plane, { keepDir: process.env.APPNETPOL_KEEP_LOGS === '1' });
+  await run?.stop();
 });
 
 describe('leader failover', () => {
   it(`SIGKILL of the leader ${KILLS} times, each in the middle of a change to every policy`, async () => {
-    let leader = await start('r0');
+    const { admin, namespace: NAMESPACE, intended } = run;
+    let leader = await run.startOperator('r0');
     await eventually(async () => expect(await leader.isLeader()).toBe(true), 60_000, 100);
-    let follower = await start('r1');
+    let follower = await run.startOperator('r1');
     await converged(admin, NAMESPACE, intended, CONVERGE_MS);
     const lease = watchLease();
     const failovers: number[] = [];
@@ -85,7 +68,7 @@ describe('leader failover', () => {
       failovers.push(Date.now() - killedAt);
       await change;
       leader = follower;
-      follower = await start(`r${kill + 1}`);
+      follower = await run.startOperator(`r${kill + 1}`);
       await converged(admin, NAMESPACE, intended, CONVERGE_MS);
     }
     lease.stop();

@@ -3,7 +3,11 @@
  * with `npm run chaos` (APPNETPOL_CHAOS=full). Each run reports its figures as one JSON line on stdout.
  * Runs that break the control plane start their own.
  */
-import { killProcess, restartProcess, startControlPlane, startWatchdog, type ControlPlane, type ProcessName } from '../../hack/control-plane.js';
+import { randomBytes } from 'node:crypto';
+import { killProcess, restartProcess, startControlPlane, startWatchdog, stopControlPlane, type ControlPlane, type ProcessName } from '../../hack/control-plane.js';
+import { KubeClient } from '../../src/runtime/kube-client.js';
+import { createPolicies, type Intended } from './convergence.js';
+import { startOperator, type OperatorOptions, type OperatorProcess } from './operator.js';
 
 export const FULL_CHAOS = process.env.APPNETPOL_CHAOS === 'full';
 
@@ -37,4 +41,44 @@ export async function crashAndRestart(plane: ControlPlane, name: ProcessName, do
 /** Milliseconds as seconds with one decimal, for figures. */
 export function seconds(ms: number): number {
   return Math.round(ms / 100) / 10;
+}
+
+/** What a fault run works on: a control plane of its own, policies in one namespace, operators on one Lease. */
+export interface FaultRun {
+  plane: ControlPlane;
+  admin: KubeClient;
+  namespace: string;
+  /** Policy name -> the port its spec names now. */
+  intended: Intended;
+  /** The Lease every operator of the run elects its leader on. */
+  lease: string;
+  /** Starts an operator process on the run's Lease (by default against the API server directly). */
+  startOperator(name: string, options?: Partial<OperatorOptions>): Promise<OperatorProcess>;
+  /** Stops every operator started through the run, then the control plane (APPNETPOL_KEEP_LOGS=1 keeps its logs). */
+  stop(): Promise<void>;
+}
+
+export async function startFaultRun(namespace: string, policies: number): Promise<FaultRun> {
+  const plane = await startOwnControlPlane();
+  const admin = KubeClient.fromFile(plane.kubeconfig);
+  await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  const intended = await createPolicies(admin, namespace, policies, 5000);
+  const lease = `appnetpol-${randomBytes(3).toString('hex')}`;
+  const operators: OperatorProcess[] = [];
+  return {
+    plane,
+    admin,
+    namespace,
+    intended,
+    lease,
+    startOperator: async (name, options = {}) => {
+      const operator = await startOperator({ kubeconfig: plane.kubeconfig, logDir: `${plane.dir}/logs`, name, leaseName: lease, ...options });
+      operators.push(operator);
+      return operator;
+    },
+    stop: async () => {
+      await Promise.all(operators.map((operator) => operator.stop()));
+      stopControlPlane(plane, { keepDir: process.env.APPNETPOL_KEEP_LOGS === '1' });
+    },
+  };
 }
