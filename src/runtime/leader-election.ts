@@ -204,12 +204,11 @@ export class LeaderElector {
   }
 
   /**
-   * One API call on the lease, bounded by the retry period: a hung connection costs one attempt, and
-   * the next one still lands before the renew deadline. Untraced: renewals every few seconds would
-   * drown the traces that matter.
+   * One API call on the lease, bounded by the renew deadline so a hung connection cannot keep a
+   * leader waiting. Untraced: renewals every few seconds would drown the traces that matter.
    */
   private call(method: 'GET' | 'POST' | 'PUT', path: string, body?: Lease): Promise<Lease> {
-    const signal = AbortSignal.timeout(Math.min(this.options.retryPeriodMs, this.options.renewDeadlineMs));
+    const signal = AbortSignal.timeout(this.options.renewDeadlineMs);
     return context.with(suppressTracing(context.active()), () => this.client.request<Lease>(method, path, { body, signal }));
   }
 }

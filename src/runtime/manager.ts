@@ -23,6 +23,11 @@ export interface ManagerOptions {
   healthAddress: { host: string; port: number };
   /** Run the controllers only while holding this Lease; without it this replica always runs them. */
   leaderElection?: LeaderElectionOptions;
+  /**
+   * The client for Lease calls (default `client`): one of their own, outside the client-side rate
+   * limit, so a renewal never queues behind a burst of reconcile writes.
+   */
+  leaseClient?: KubeClient;
   /** Leadership was lost: the process must stop writing at once (it exits and restarts as a follower). */
   onLostLeadership?: (reason: string) => void;
 }
@@ -68,7 +73,7 @@ export class Manager {
       this.startControllers();
     } else {
       this.elector = new LeaderElector(
-        this.options.client,
+        this.options.leaseClient ?? this.options.client,
         leaderElection,
         {
           onStartedLeading: () => this.startControllers(),

@@ -21,19 +21,23 @@ const CONVERGE_MS = chaosScale(120_000, 600_000);
 
 let run: FaultRun;
 
-/** Every distinct Lease record seen, by polling it: who wrote it and when, by the test's clock. */
+/** Every distinct Lease record seen, by polling it: who wrote it, and when by the writer's own clock. */
 function watchLease(): { writes: { holder: string; at: number }[]; stop(): void } {
   const writes: { holder: string; at: number }[] = [];
   let last = '';
+  let polling = false;
   const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
     run.admin
       .get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${run.lease}`)
       .then((lease) => {
         if (lease.metadata!.resourceVersion === last) return;
         last = lease.metadata!.resourceVersion!;
-        writes.push({ holder: lease.spec?.holderIdentity ?? '', at: Date.now() });
+        writes.push({ holder: lease.spec?.holderIdentity ?? '', at: Date.parse(lease.spec?.renewTime ?? '') || Date.now() });
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => (polling = false));
   }, 200);
   return { writes, stop: () => clearInterval(timer) };
 }
