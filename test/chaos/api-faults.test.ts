@@ -13,6 +13,8 @@ import type { OperatorProcess } from '../support/operator.js';
 
 const POLICIES = chaosScale(80, 2000);
 const CONVERGE_MS = chaosScale(180_000, 600_000);
+/** How long the faults act on the operator's connections and watches before the change is made. */
+const FAULTS_FIRST_MS = chaosScale(10_000, 60_000);
 
 let run: FaultRun;
 let proxy: FaultProxy;
@@ -56,6 +58,7 @@ describe('API server faults', () => {
     proxy.faults = { closeAfterMs: [1000, 8000] };
     compactor = setInterval(() => void compactEtcd().catch(() => undefined), 3000);
     const cutBefore = proxy.counts.cut;
+    await new Promise((r) => setTimeout(r, FAULTS_FIRST_MS));
     await changeEveryPolicy(run.admin, run.namespace, run.intended, 5001);
     const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
     clearInterval(compactor);
@@ -65,6 +68,7 @@ describe('API server faults', () => {
       connectionsCut: proxy.counts.cut - cutBefore,
       compactions,
       watchRestarts: (await metric('appnetpol_watch_restarts_total')) - restartsBefore,
+      faultsBeforeChangeSeconds: seconds(FAULTS_FIRST_MS),
       convergedSeconds: seconds(convergedMs),
       operatorExited: operator.process.exitCode !== null,
     });
@@ -74,6 +78,7 @@ describe('API server faults', () => {
   it('every chunk 100 ms late and half the connections hanging: a change to every policy converges without a restart', async () => {
     proxy.faults = { delayMs: 100, hangShare: 0.5 };
     const hungBefore = proxy.counts.hung;
+    await new Promise((r) => setTimeout(r, FAULTS_FIRST_MS));
     await changeEveryPolicy(run.admin, run.namespace, run.intended, 5002);
     const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
     proxy.faults = {};
