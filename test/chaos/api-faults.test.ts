@@ -89,6 +89,7 @@ describe('API server faults', () => {
       convergedSeconds: seconds(convergedMs),
       operatorExited: operator.process.exitCode !== null,
     });
+    expect(proxy.counts.hung - hungBefore).toBeGreaterThan(0);
     expect(operator.process.exitCode).toBeNull();
   }, 900_000);
 });

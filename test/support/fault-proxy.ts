@@ -10,7 +10,7 @@ export interface Faults {
   closeAfterMs?: [number, number];
   /** Every chunk waits this long in each direction (ms). */
   delayMs?: number;
-  /** Share of connections (0..1) that stop passing data a second after the faults reach them. */
+  /** Share of connections (0..1) that stop passing data a second after the faults reach them: the first, then every 1/share-th. */
   hangShare?: number;
 }
 
@@ -57,6 +57,7 @@ export async function startFaultProxy(target: string, faults: Faults = {}): Prom
     forward(upstream, client);
   });
   // Faults reach connections opened before they were set too: clients keep theirs alive for long.
+  let decisions = 0;
   const tick = setInterval(() => {
     const now = Date.now();
     const [min, max] = proxy.faults.closeAfterMs ?? [0, 0];
@@ -69,7 +70,7 @@ export async function startFaultProxy(target: string, faults: Faults = {}): Prom
       }
       const share = proxy.faults.hangShare ?? 0;
       if (share > 0 && state.hangs === undefined) {
-        state.hangs = Math.random() < share;
+        state.hangs = decisions++ % Math.round(1 / share) === 0;
         state.since = now;
         if (state.hangs) counts.hung++;
       }
