@@ -17,7 +17,9 @@
  * - Both directions must allow a flow between two pods.
  *
  * Policies are indexed by namespace, selectors compiled once, and the policies selecting each pod cached,
- * so evaluating a flow looks only at the rules of the policies that select its two ends.
+ * so evaluating a flow looks only at the rules of the policies that select its two ends. Policies and
+ * namespaces can be replaced one at a time (the controller keeps one engine current from its
+ * informers); only the caches they affect are recomputed.
  */
 import type { V1NetworkPolicyPeer, V1NetworkPolicyPort } from '@kubernetes/client-node';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
@@ -94,17 +96,41 @@ type Selecting = Record<PolicyDirection, CompiledPolicy[]>;
 
 export class PolicyEngine {
   private readonly namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
-  private readonly policiesByNamespace = new Map<string, CompiledPolicy[]>();
-  private readonly selecting = new WeakMap<PodFacts, Selecting>();
+  private readonly policiesByNamespace = new Map<string, Map<string, CompiledPolicy>>();
+  /** Per namespace, bumped when its policies change: cached selections of older versions are stale. */
+  private readonly policyVersions = new Map<string, number>();
+  /** Bumped when any namespace's labels change: cached namespaceSelector matches are stale. */
+  private namespaceVersion = 0;
+  private readonly selecting = new WeakMap<PodFacts, Selecting & { version: number }>();
 
-  constructor(input: EngineInput) {
-    for (const ns of input.namespaces) this.namespaceLabels.set(ns.name, { ...ns.labels, [LABEL_NAMESPACE_NAME]: ns.name });
-    for (const policy of input.networkPolicies) {
-      const compiled = this.compilePolicy(policy);
-      const list = this.policiesByNamespace.get(compiled.ref.namespace);
-      if (list) list.push(compiled);
-      else this.policiesByNamespace.set(compiled.ref.namespace, [compiled]);
-    }
+  constructor(input: EngineInput = { namespaces: [], networkPolicies: [] }) {
+    input.namespaces.forEach((ns) => this.setNamespace(ns));
+    input.networkPolicies.forEach((policy) => this.setPolicy(policy));
+  }
+
+  /** Adds or replaces a namespace's labels. */
+  setNamespace(namespace: NamespaceFacts): void {
+    this.namespaceLabels.set(namespace.name, { ...namespace.labels, [LABEL_NAMESPACE_NAME]: namespace.name });
+    this.namespaceVersion++;
+  }
+
+  removeNamespace(name: string): void {
+    if (this.namespaceLabels.delete(name)) this.namespaceVersion++;
+  }
+
+  /** Adds or replaces a NetworkPolicy (by namespace and name). */
+  setPolicy(policy: NetworkPolicyObject): void {
+    const compiled = this.compilePolicy(policy);
+    const { namespace, name } = compiled.ref;
+    let policies = this.policiesByNamespace.get(namespace);
+    if (!policies) this.policiesByNamespace.set(namespace, (policies = new Map()));
+    policies.set(name, compiled);
+    this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);
+  }
+
+  removePolicy(namespace: string, name: string): void {
+    if (!this.policiesByNamespace.get(namespace)?.delete(name)) return;
+    this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);
   }
 
   /** Labels of a namespace; one not described has only the name label the API server sets on every namespace. */
@@ -163,10 +189,11 @@ export class PolicyEngine {
   }
 
   private selectingPolicies(pod: PodFacts): Selecting {
+    const version = this.policyVersions.get(pod.namespace) ?? 0;
     let cached = this.selecting.get(pod);
-    if (!cached) {
-      cached = { ingress: [], egress: [] };
-      for (const policy of this.policiesByNamespace.get(pod.namespace) ?? []) {
+    if (!cached || cached.version !== version) {
+      cached = { ingress: [], egress: [], version };
+      for (const policy of this.policiesByNamespace.get(pod.namespace)?.values() ?? []) {
         if (!policy.podSelector.matches(pod.labels)) continue;
         if (policy.ingress) cached.ingress.push(policy);
         if (policy.egress) cached.egress.push(policy);
@@ -206,8 +233,13 @@ export class PolicyEngine {
     const pods = peer.podSelector ? compileSelector(peer.podSelector) : undefined;
     const namespaces = peer.namespaceSelector ? compileSelector(peer.namespaceSelector) : undefined;
     const namespaceMatches = new Map<string, boolean>();
+    let matchedAtVersion = this.namespaceVersion;
     const inNamespace = (namespace: string): boolean => {
       if (!namespaces) return namespace === policyNamespace;
+      if (matchedAtVersion !== this.namespaceVersion) {
+        namespaceMatches.clear();
+        matchedAtVersion = this.namespaceVersion;
+      }
       let matched = namespaceMatches.get(namespace);
       if (matched === undefined) namespaceMatches.set(namespace, (matched = namespaces.matches(this.labelsOfNamespace(namespace))));
       return matched;

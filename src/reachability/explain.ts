@@ -4,11 +4,11 @@
  * or policy) and the smallest change that would admit it. Serves `appnetpol explain` and the
  * `Reachable` condition.
  */
-import { LABEL_APP_NAME, LABEL_NAMESPACE_NAME, LABEL_WORKLOAD } from '../api/types.js';
+import { LABEL_NAMESPACE_NAME } from '../api/types.js';
 import type { DirectionVerdict, PolicyRef, RuleRef, Verdict } from './engine.js';
 import { describeEndpoint, isPod, type Endpoint, type Flow, type PolicyDirection } from './model.js';
 import { describePolicy, policyOrigin, spaceSetting, spaceSettingField } from './origin.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import { appOfPod, type ReachabilityView } from './snapshot.js';
 
 export interface DirectionExplanation {
   direction: PolicyDirection;
@@ -35,20 +35,20 @@ export interface Explanation {
   ingress: DirectionExplanation;
 }
 
-export function explainFlow(snapshot: ClusterSnapshot, flow: Flow, names: { from: string; to: string } = { from: describeEndpoint(flow.from), to: describeEndpoint(flow.to) }): Explanation {
-  const verdict: Verdict = snapshot.engine.evaluate(flow);
+export function explainFlow(view: ReachabilityView, flow: Flow, names: { from: string; to: string } = { from: describeEndpoint(flow.from), to: describeEndpoint(flow.to) }): Explanation {
+  const verdict: Verdict = view.engine.evaluate(flow);
   return {
     allowed: verdict.allowed,
     from: names.from,
     to: names.to,
     protocol: flow.protocol,
     port: flow.port,
-    egress: explainDirection(snapshot, verdict.egress, flow, flow.to),
-    ingress: explainDirection(snapshot, verdict.ingress, flow, flow.from),
+    egress: explainDirection(view, verdict.egress, flow, flow.to),
+    ingress: explainDirection(view, verdict.ingress, flow, flow.from),
   };
 }
 
-function explainDirection(snapshot: ClusterSnapshot, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): DirectionExplanation {
+function explainDirection(view: ReachabilityView, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): DirectionExplanation {
   const base = {
     direction: verdict.direction,
     allowed: verdict.allowed,
@@ -58,7 +58,7 @@ function explainDirection(snapshot: ClusterSnapshot, verdict: DirectionVerdict, 
     admittedBy: verdict.admittedBy.map(describeRule),
   };
   if (verdict.allowed) return base;
-  return { ...base, blockedBy: blockedBy(snapshot, verdict, flow, peer), fix: smallestFix(snapshot, verdict, flow, peer) };
+  return { ...base, blockedBy: blockedBy(view, verdict, flow, peer), fix: smallestFix(view, verdict, flow, peer) };
 }
 
 function describeRule(ref: RuleRef): string {
@@ -75,24 +75,23 @@ function peerName(endpoint: Endpoint): string {
 }
 
 function appOf(endpoint: Endpoint): string | undefined {
-  if (!isPod(endpoint) || endpoint.pod.labels[LABEL_WORKLOAD] === 'build') return undefined;
-  return endpoint.pod.labels[LABEL_APP_NAME];
+  return isPod(endpoint) ? appOfPod(endpoint.pod) : undefined;
 }
 
 /** The Space baselines among the selecting policies that are DenyAll in this direction. */
-function denyingBaselines(snapshot: ClusterSnapshot, verdict: DirectionVerdict): { space: string; field: string }[] {
+function denyingBaselines(view: ReachabilityView, verdict: DirectionVerdict): { space: string; field: string }[] {
   return verdict.selectedBy.flatMap((ref: PolicyRef) => {
     const origin = policyOrigin(ref);
     if (origin.kind !== 'space-baseline' && origin.kind !== 'kf-space') return [];
-    if (spaceSetting(snapshot.networkPolicy(ref.namespace, ref.name), verdict.direction) !== 'DenyAll') return [];
+    if (spaceSetting(view.networkPolicy(ref.namespace, ref.name), verdict.direction) !== 'DenyAll') return [];
     return [{ space: origin.space, field: spaceSettingField(origin.workload, verdict.direction) }];
   });
 }
 
 /** "global-auth is DenyAll for ingress (spec.networkConfig.appNetworkPolicy.ingress) and nothing there admits partner-cp/partner-api on TCP 5555" */
-export function blockedBy(snapshot: ClusterSnapshot, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): string {
+export function blockedBy(view: ReachabilityView, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): string {
   const what = `${peerName(peer)} on ${flow.protocol} ${flow.port}`;
-  const baselines = denyingBaselines(snapshot, verdict);
+  const baselines = denyingBaselines(view, verdict);
   if (baselines.length) {
     const { space, field } = baselines[0];
     return `${space} is DenyAll for ${verdict.direction} (Space ${space} ${field}) and nothing there admits ${what}`;
@@ -110,7 +109,7 @@ function specPeer(endpoint: Endpoint): string {
 }
 
 /** An AppNetworkPolicy rule for the subject's app (added to its policy, or in a new one); for other pods, a NetworkPolicy rule. */
-export function smallestFix(snapshot: ClusterSnapshot, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): string {
+export function smallestFix(view: ReachabilityView, verdict: DirectionVerdict, flow: Flow, peer: Endpoint): string {
   const peersKey = verdict.direction === 'ingress' ? 'from' : 'to';
   const rule = `{${peersKey}: [${specPeer(peer)}], ports: [{protocol: ${flow.protocol}, port: ${flow.port}}]}`;
   const subject = verdict.subject;
@@ -118,7 +117,7 @@ export function smallestFix(snapshot: ClusterSnapshot, verdict: DirectionVerdict
   const app = appOf(subject);
   const namespace = subject.pod.namespace;
   if (!app) return `add a NetworkPolicy in ${namespace} selecting pod ${subject.pod.name} with the ${verdict.direction} rule ${rule}`;
-  const existing = snapshot.policiesOfApp(namespace, app);
+  const existing = view.policiesOfApp(namespace, app);
   const target = existing.find((p) => p.spec?.[verdict.direction] !== undefined) ?? existing[0];
   if (target) return `add an ${verdict.direction} rule to ${app}'s AppNetworkPolicy ${namespace}/${target.metadata.name}: ${rule}`;
   return `create an AppNetworkPolicy in ${namespace} for app ${app} with the ${verdict.direction} rule ${rule}`;

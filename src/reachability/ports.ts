@@ -70,3 +70,18 @@ export function formatRange(range: PortRange): string {
   if (range.from <= 1 && range.to >= MAX_PORT) return `${range.protocol} (all ports)`;
   return range.from === range.to ? `${range.protocol} ${range.from}` : `${range.protocol} ${range.from}-${range.to}`;
 }
+
+/** The lowest port of `wanted` that `allowed` leaves out, or undefined when `allowed` covers all of `wanted`. */
+export function firstUncovered(wanted: PortSet, allowed: PortSet): { protocol: Protocol; port: number } | undefined {
+  if (allowed === 'all') return undefined;
+  const ranges = wanted === 'all' ? PROTOCOLS.map((protocol) => ({ protocol, from: 1, to: MAX_PORT })) : wanted;
+  for (const range of ranges) {
+    let port = range.from;
+    while (port <= range.to) {
+      const cover = allowed.find((a) => a.protocol === range.protocol && a.from <= port && port <= a.to);
+      if (!cover) return { protocol: range.protocol, port };
+      port = cover.to + 1;
+    }
+  }
+  return undefined;
+}

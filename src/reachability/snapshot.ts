@@ -44,7 +44,18 @@ export interface AppEndpoint {
   standIn: boolean;
 }
 
-export class ClusterSnapshot {
+/** What the explanations and the Reachable condition read: the engine, apps, pods and the policies in play. */
+export interface ReachabilityView {
+  readonly engine: PolicyEngine;
+  app(space: string, app: string): AppEndpoint | undefined;
+  /** Pods of a namespace (not stand-ins), sorted by name. */
+  podsIn(namespace: string): PodFacts[];
+  networkPolicy(namespace: string, name: string): NetworkPolicyObject | undefined;
+  /** AppNetworkPolicies about `app` in `space` (by `spec.app`). */
+  policiesOfApp(space: string, app: string): AppNetworkPolicy[];
+}
+
+export class ClusterSnapshot implements ReachabilityView {
   readonly engine: PolicyEngine;
   readonly pods: PodFacts[];
   private readonly apps = new Map<string, AppEndpoint>();
@@ -56,8 +67,8 @@ export class ClusterSnapshot {
     this.engine = new PolicyEngine({ namespaces, networkPolicies: input.networkPolicies });
     this.pods = input.pods.filter(isRunnable).map(podFacts).sort(byKey);
     for (const pod of this.pods) {
-      const app = pod.labels[LABEL_APP_NAME];
-      if (!app || pod.labels[LABEL_WORKLOAD] === 'build') continue;
+      const app = appOfPod(pod);
+      if (!app) continue;
       const key = `${pod.namespace}/${app}`;
       const entry = this.apps.get(key);
       if (entry) entry.pods.push(pod);
@@ -66,8 +77,12 @@ export class ClusterSnapshot {
     for (const app of input.apps ?? []) {
       const { name, namespace } = app.metadata ?? {};
       if (!name || !namespace || this.apps.has(`${namespace}/${name}`)) continue;
-      this.apps.set(`${namespace}/${name}`, { space: namespace, app: name, pods: [standInPod(namespace, name, app)], standIn: true });
+      this.apps.set(`${namespace}/${name}`, standInApp(namespace, name, app));
     }
+  }
+
+  podsIn(namespace: string): PodFacts[] {
+    return this.pods.filter((p) => p.namespace === namespace);
   }
 
   app(space: string, app: string): AppEndpoint | undefined {
@@ -99,12 +114,17 @@ export class ClusterSnapshot {
   }
 }
 
+/** The Kf App a pod belongs to (`app.kubernetes.io/name`); build pods belong to none. */
+export function appOfPod(pod: PodFacts): string | undefined {
+  return pod.labels[LABEL_WORKLOAD] === 'build' ? undefined : pod.labels[LABEL_APP_NAME];
+}
+
 function byKey(a: PodFacts, b: PodFacts): number {
   return a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 }
 
 /** Finished pods hold no address and receive nothing. */
-function isRunnable(pod: PodObject): boolean {
+export function isRunnable(pod: PodObject): boolean {
   return Boolean(pod.metadata?.name && pod.metadata.namespace) && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
@@ -116,7 +136,7 @@ function containerPorts(containers: { ports?: { name?: string; containerPort?: n
   );
 }
 
-function podFacts(pod: PodObject): PodFacts {
+export function podFacts(pod: PodObject): PodFacts {
   const ips = pod.status?.podIPs?.flatMap((p) => (p.ip ? [p.ip] : [])) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
   return {
     namespace: pod.metadata!.namespace!,
@@ -127,13 +147,14 @@ function podFacts(pod: PodObject): PodFacts {
   };
 }
 
-/** What Kf's pods of the App would look like: its name and workload labels, its declared ports, no address yet. */
-function standInPod(namespace: string, name: string, app: KfAppObject): PodFacts {
-  return {
+/** A Kf App without pods, stood in for by what Kf's pods of it would look like: its name and workload labels, its declared ports, no address yet. */
+export function standInApp(namespace: string, name: string, app: KfAppObject): AppEndpoint {
+  const pod: PodFacts = {
     namespace,
     name: `${name} (no pods yet)`,
     labels: { [LABEL_APP_NAME]: name, [LABEL_WORKLOAD]: 'app' },
     ips: [],
     ports: containerPorts(app.spec?.template?.spec?.containers),
   };
+  return { space: namespace, app: name, pods: [pod], standIn: true };
 }
