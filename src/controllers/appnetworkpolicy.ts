@@ -8,12 +8,14 @@ import type { EntityConfig } from '../config/entities.js';
 import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
 import { condition, mergeConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
 import { withMeshConditions } from '../planner/mesh-conditions.js';
+import { reachableCondition } from '../planner/reachable.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
 import { isNotFound, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource, type FactChange } from './facts.js';
+import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
 import { controllerOwnerName, managedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
 import { ReferenceIndex } from './reference-index.js';
@@ -31,6 +33,7 @@ export class AppNetworkPolicyController extends QueueController {
   private readonly networkPolicies: Informer<KubeObject>;
   private readonly facts: FactsSource;
   private readonly refs = new ReferenceIndex();
+  private readonly reachability: LiveReachability;
 
   constructor(
     ctx: ControllerContext,
@@ -54,6 +57,9 @@ export class AppNetworkPolicyController extends QueueController {
     this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGenerated });
     this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
     options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
+    // Reachable depends on the policies, pods and Apps of the policy's own and its peers' namespaces.
+    this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies);
+    this.reachability.onChange((namespace) => (namespace === '*' ? this.allKeys() : this.refs.keysFor(`space:${namespace}`)).forEach((key) => this.queue.add(key)));
   }
 
   protected allKeys(): string[] {
@@ -107,10 +113,23 @@ export class AppNetworkPolicyController extends QueueController {
     }
     const conditions = withMeshConditions([...plan.conditions, programmed], generation, this.options.mesh?.view(key));
     // Undefined: the mesh controller has not handled this generation yet; it requeues the policy when it has.
-    if (conditions) await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation)]);
+    const reachable = plan.networkPolicy
+      ? reachableCondition(policy, this.reachability, generation)
+      : condition('Reachable', 'Unknown', Reason.InvalidSpec, 'not evaluated while the spec is not accepted', generation);
+    if (conditions) {
+      await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), reachable]);
+      await this.recordReachableChange(policy, reachable);
+    }
     for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);
     if (programmed.status === 'False' && plan.networkPolicy) await this.ctx.events.record(policy, 'Warning', programmed.reason, programmed.message);
     if (failure) throw failure;
+  }
+
+  /** An Event when Reachable changes, so `kubectl describe` shows when a flow got blocked or through. */
+  private async recordReachableChange(policy: AppNetworkPolicy & KubeObject, reachable: Condition): Promise<void> {
+    const previous = policy.status?.conditions?.find((c) => c.type === 'Reachable');
+    if (previous?.status === reachable.status && previous.message === reachable.message) return;
+    await this.ctx.events.record(policy, reachable.status === 'False' ? 'Warning' : 'Normal', reachable.reason, `Reachable ${reachable.status}: ${reachable.message}`);
   }
 
   private async writeStatus(policy: AppNetworkPolicy & KubeObject, conditions: Condition[]): Promise<void> {

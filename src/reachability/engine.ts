@@ -133,6 +133,10 @@ export class PolicyEngine {
     this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);
   }
 
+  hasNamespace(name: string): boolean {
+    return this.namespaceLabels.has(name);
+  }
+
   /** Labels of a namespace; one not described has only the name label the API server sets on every namespace. */
   labelsOfNamespace(namespace: string): Readonly<Record<string, string>> {
     return this.namespaceLabels.get(namespace) ?? { [LABEL_NAMESPACE_NAME]: namespace };
