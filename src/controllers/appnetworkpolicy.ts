@@ -57,9 +57,9 @@ export class AppNetworkPolicyController extends QueueController {
     this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGenerated });
     this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
     options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
-    // Reachable depends on the policies, pods and Apps of the policy's own and its peers' namespaces.
+    // Reachable depends on the NetworkPolicies selecting the policy's own and its peers' pods, and on those pods.
     this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies);
-    this.reachability.onChange((namespace) => (namespace === '*' ? this.allKeys() : this.refs.keysFor(`space:${namespace}`)).forEach((key) => this.queue.add(key)));
+    this.reachability.onChange((refs) => (refs === '*' ? this.allKeys() : refs.flatMap((ref) => this.refs.keysFor(ref))).forEach((key) => this.queue.add(key)));
   }
 
   protected allKeys(): string[] {

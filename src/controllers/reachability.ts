@@ -1,12 +1,17 @@
 /**
  * The cluster as the NetworkPolicy engine sees it, kept current from shared informers for the
  * Reachable condition: every NetworkPolicy (whoever wrote it), namespaces with their labels, app pods
- * and Kf Apps. The engine is updated one policy or namespace at a time, never rebuilt, and listeners
- * hear which namespace changed so only the AppNetworkPolicies that name it are evaluated again.
+ * and Kf Apps. The engine is updated one policy or namespace at a time, never rebuilt.
+ *
+ * Listeners hear which apps' flows a change may affect, as reference keys (`app:<namespace>/<app>`):
+ * the apps whose pods a changed NetworkPolicy selects (before and after the change), or whose pod
+ * changed. Only the AppNetworkPolicies naming those apps are evaluated again, so the NetworkPolicies the
+ * operator writes while converging do not re-evaluate every policy of their namespace.
  */
 import { LABEL_NAMESPACE_NAME, type AppNetworkPolicy } from '../api/types.js';
 import { PolicyEngine } from '../reachability/engine.js';
 import type { NetworkPolicyObject, PodFacts } from '../reachability/model.js';
+import { MATCH_NONE, type LabelMatcher } from '../reachability/selectors.js';
 import { appOfPod, isRunnable, podFacts, standInApp, type AppEndpoint, type PodObject, type ReachabilityView } from '../reachability/snapshot.js';
 import type { Informer, InformerOptions } from '../runtime/informer.js';
 import type { SharedInformers } from '../runtime/informers.js';
@@ -28,14 +33,16 @@ const ALL_NETWORK_POLICIES: InformerOptions = {
   },
 };
 
-/** `*`: something every policy may depend on changed (a namespace's labels). */
-export type ReachabilityChange = string | '*';
+/** Reference keys of the apps a change may affect; `*` when it may affect every policy (a namespace's labels). */
+export type ReachabilityChange = readonly string[] | '*';
+
+const appRef = (namespace: string, app: string) => `app:${namespace}/${app}`;
 
 export class LiveReachability implements ReachabilityView {
   readonly engine = new PolicyEngine();
   private readonly pods = new Map<string, Map<string, PodFacts>>();
   private readonly networkPolicies: Informer<KubeObject>;
-  private readonly listeners: ((namespace: ReachabilityChange) => void)[] = [];
+  private readonly listeners: ((change: ReachabilityChange) => void)[] = [];
 
   constructor(
     informers: SharedInformers,
@@ -43,18 +50,16 @@ export class LiveReachability implements ReachabilityView {
     private readonly policies: Informer<AppNetworkPolicy & KubeObject>,
   ) {
     this.networkPolicies = informers.for(ALL_NETWORK_POLICIES);
-    const onPolicy = (np: KubeObject) => {
-      this.engine.setPolicy(np as NetworkPolicyObject);
-      this.notify(np.metadata!.namespace!);
+    const onPolicy = (np: KubeObject, removed: boolean) => {
+      const { namespace, name } = np.metadata as { namespace: string; name: string };
+      const before = this.engine.podSelectorOf(namespace, name) ?? MATCH_NONE;
+      if (removed) this.engine.removePolicy(namespace, name);
+      else this.engine.setPolicy(np as NetworkPolicyObject);
+      const after = removed ? MATCH_NONE : (this.engine.podSelectorOf(namespace, name) ?? MATCH_NONE);
+      this.notify(this.appsSelected(namespace, [before, after]));
     };
-    this.networkPolicies.on({
-      add: onPolicy,
-      update: onPolicy,
-      delete: (np) => {
-        this.engine.removePolicy(np.metadata!.namespace!, np.metadata!.name!);
-        this.notify(np.metadata!.namespace!);
-      },
-    });
+    this.networkPolicies.on({ add: (np) => onPolicy(np, false), update: (np) => onPolicy(np, false), delete: (np) => onPolicy(np, true) });
+    // A new namespace reaches its policies as a fact change (FactsSource); changed labels may matter to any namespaceSelector.
     const onNamespace = (ns: KubeObject) => {
       const name = ns.metadata!.name!;
       const labels = { ...ns.metadata!.labels, [LABEL_NAMESPACE_NAME]: name };
@@ -62,18 +67,14 @@ export class LiveReachability implements ReachabilityView {
       const before = this.engine.labelsOfNamespace(name);
       const changed = Object.keys(labels).length !== Object.keys(before).length || Object.entries(labels).some(([k, v]) => before[k] !== v);
       this.engine.setNamespace({ name, labels });
-      // A new namespace matters to the policies naming it; changed labels to any namespaceSelector.
-      if (!known) this.notify(name);
-      else if (changed) this.notify('*');
+      if (known && changed) this.notify('*');
     };
     facts.namespaces.on({ add: onNamespace, update: onNamespace, delete: (ns) => this.engine.removeNamespace(ns.metadata!.name!) });
     const pods = informers.for<KubeObject>(APP_PODS);
     pods.on({ add: (pod) => this.setPod(pod), update: (pod) => this.setPod(pod), delete: (pod) => this.removePod(pod) });
-    const onApp = (app: KubeObject) => this.notify(app.metadata!.namespace!);
-    facts.apps.on({ add: onApp, delete: onApp });
   }
 
-  onChange(listener: (namespace: ReachabilityChange) => void): void {
+  onChange(listener: (change: ReachabilityChange) => void): void {
     this.listeners.push(listener);
   }
 
@@ -96,24 +97,41 @@ export class LiveReachability implements ReachabilityView {
     return this.policies.list(space).filter((p) => p.spec?.app === app);
   }
 
+  /** The apps of `namespace` (pods, or Kf Apps standing in) that any of the selectors selects. */
+  private appsSelected(namespace: string, selectors: readonly LabelMatcher[]): string[] {
+    const apps = new Set<string>();
+    const consider = (pod: PodFacts) => {
+      const app = appOfPod(pod);
+      if (app && !apps.has(app) && selectors.some((s) => s.matches(pod.labels))) apps.add(app);
+    };
+    this.pods.get(namespace)?.forEach(consider);
+    for (const kfApp of this.facts.apps.list(namespace)) consider(standInApp(namespace, kfApp.metadata!.name!, kfApp).pods[0]);
+    return [...apps].map((app) => appRef(namespace, app));
+  }
+
   private setPod(pod: KubeObject): void {
-    const namespace = pod.metadata!.namespace!;
     if (!isRunnable(pod as PodObject) || pod.metadata!.deletionTimestamp) return this.removePod(pod);
     const facts = podFacts(pod as PodObject);
-    let pods = this.pods.get(namespace);
-    if (!pods) this.pods.set(namespace, (pods = new Map()));
+    let pods = this.pods.get(facts.namespace);
+    if (!pods) this.pods.set(facts.namespace, (pods = new Map()));
     const previous = pods.get(facts.name);
     // Status updates that change nothing the engine reads (most of them) evaluate nothing again.
     if (previous && JSON.stringify(previous) === JSON.stringify(facts)) return;
     pods.set(facts.name, facts);
-    this.notify(namespace);
+    this.notify([previous, facts].flatMap((p) => (p && appOfPod(p) ? [appRef(p.namespace, appOfPod(p)!)] : [])));
   }
 
   private removePod(pod: KubeObject): void {
-    if (this.pods.get(pod.metadata!.namespace!)?.delete(pod.metadata!.name!)) this.notify(pod.metadata!.namespace!);
+    const { namespace, name } = pod.metadata as { namespace: string; name: string };
+    const previous = this.pods.get(namespace)?.get(name);
+    if (!previous) return;
+    this.pods.get(namespace)!.delete(name);
+    const app = appOfPod(previous);
+    if (app) this.notify([appRef(namespace, app)]);
   }
 
   private notify(change: ReachabilityChange): void {
+    if (change !== '*' && !change.length) return;
     this.listeners.forEach((l) => l(change));
   }
 }

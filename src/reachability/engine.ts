@@ -128,6 +128,11 @@ export class PolicyEngine {
     this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);
   }
 
+  /** Which pods a policy selects (its podSelector), while it is known. */
+  podSelectorOf(namespace: string, name: string): LabelMatcher | undefined {
+    return this.policiesByNamespace.get(namespace)?.get(name)?.podSelector;
+  }
+
   removePolicy(namespace: string, name: string): void {
     if (!this.policiesByNamespace.get(namespace)?.delete(name)) return;
     this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);

@@ -119,4 +119,9 @@ describe('Reachable', () => {
     await eventually(async () => expect(await reachable(AUTH, 'auth')).toMatchObject({ status: 'True' }));
     expect(appnetpol(['explain', '--from', `${PARTNER}/partner-api`, '--to', `${AUTH}/auth`, '--port', '5555']).code).toBe(0);
   });
+
+  it('turns False again when the peer withdraws its half', async () => {
+    await admin.delete(policyPath(AUTH, 'auth'));
+    await eventually(async () => expect(await reachable(PARTNER, 'partner-api')).toMatchObject({ status: 'False', reason: 'BlockedByPeer' }), 60_000);
+  });
 });

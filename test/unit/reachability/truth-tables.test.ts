@@ -443,3 +443,28 @@ describe('NetworkPolicy engine: addresses outside the cluster', () => {
     expect(engine.allowedPorts({ pod: yb }, { pod: xa }).ports).toBe('all');
   });
 });
+
+describe('NetworkPolicy engine: updated in place', () => {
+  const xa = PODS[0];
+  const xb = PODS[1];
+  const flow = { from: { pod: xb }, to: { pod: xa }, protocol: 'TCP' as const, port: 80 };
+
+  it('re-selects pods when a policy is added, replaced or removed', () => {
+    const engine = new PolicyEngine();
+    expect(engine.evaluate(flow).allowed).toBe(true);
+    engine.setPolicy(policy('x', 'deny', {}, { ingress: [] }));
+    expect(engine.evaluate(flow).allowed).toBe(false);
+    engine.setPolicy(policy('x', 'deny', podLabel('c'), { ingress: [] }));
+    expect(engine.evaluate(flow).allowed).toBe(true);
+    engine.setPolicy(policy('x', 'deny', {}, { ingress: [] }));
+    engine.removePolicy('x', 'deny');
+    expect(engine.evaluate(flow).allowed).toBe(true);
+  });
+
+  it('matches namespaceSelectors against changed namespace labels', () => {
+    const engine = new PolicyEngine({ namespaces: [{ name: 'x', labels: { team: 'a' } }], networkPolicies: [policy('x', 'team-a', {}, { ingress: [{ peers: [{ namespaceSelector: { matchLabels: { team: 'a' } } }] }] })] });
+    expect(engine.evaluate(flow).allowed).toBe(true);
+    engine.setNamespace({ name: 'x', labels: { team: 'b' } });
+    expect(engine.evaluate(flow).allowed).toBe(false);
+  });
+});
