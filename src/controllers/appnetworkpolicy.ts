@@ -58,7 +58,7 @@ export class AppNetworkPolicyController extends QueueController {
     this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
     options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
     // Reachable depends on the NetworkPolicies selecting the policy's own and its peers' pods, and on those pods.
-    this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies);
+    this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies, (seconds) => ctx.metrics.reachabilitySeconds.inc(seconds));
     this.reachability.onChange((refs) => (refs === '*' ? this.allKeys() : refs.flatMap((ref) => this.refs.keysFor(ref))).forEach((key) => this.queue.add(key)));
   }
 
@@ -114,8 +114,8 @@ export class AppNetworkPolicyController extends QueueController {
     const conditions = withMeshConditions([...plan.conditions, programmed], generation, this.options.mesh?.view(key));
     // Undefined: the mesh controller has not handled this generation yet; it requeues the policy when it has.
     const reachable = plan.networkPolicy
-      ? reachableCondition(policy, this.reachability, generation)
-      : condition('Reachable', 'Unknown', Reason.InvalidSpec, 'not evaluated while the spec is not accepted', generation);
+      ? this.evaluateReachable(policy, generation)
+      : condition('Reachable', 'Unknown', plan.conditions.find((c) => c.type === 'Accepted')?.reason ?? Reason.InvalidSpec, 'not evaluated while the spec is not accepted', generation);
     if (conditions) {
       await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), reachable]);
       await this.recordReachableChange(policy, reachable);
@@ -123,6 +123,15 @@ export class AppNetworkPolicyController extends QueueController {
     for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);
     if (programmed.status === 'False' && plan.networkPolicy) await this.ctx.events.record(policy, 'Warning', programmed.reason, programmed.message);
     if (failure) throw failure;
+  }
+
+  private evaluateReachable(policy: AppNetworkPolicy, generation: number | undefined): Condition {
+    const started = process.hrtime.bigint();
+    try {
+      return reachableCondition(policy, this.reachability, generation);
+    } finally {
+      this.ctx.metrics.reachabilitySeconds.inc(Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   /** An Event when Reachable changes, so `kubectl describe` shows when a flow got blocked or through. */

@@ -44,23 +44,32 @@ export class LiveReachability implements ReachabilityView {
   private readonly networkPolicies: Informer<KubeObject>;
   private readonly listeners: ((change: ReachabilityChange) => void)[] = [];
 
+  /** `measure` is told how long each engine update took (the cost of keeping it current). */
   constructor(
     informers: SharedInformers,
     private readonly facts: FactsSource,
     private readonly policies: Informer<AppNetworkPolicy & KubeObject>,
+    measure: (seconds: number) => void = () => {},
   ) {
+    const timed =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        const started = process.hrtime.bigint();
+        fn(...args);
+        measure(Number(process.hrtime.bigint() - started) / 1e9);
+      };
     this.networkPolicies = informers.for(ALL_NETWORK_POLICIES);
-    const onPolicy = (np: KubeObject, removed: boolean) => {
+    const onPolicy = timed((np: KubeObject, removed: boolean) => {
       const { namespace, name } = np.metadata as { namespace: string; name: string };
       const before = this.engine.podSelectorOf(namespace, name) ?? MATCH_NONE;
       if (removed) this.engine.removePolicy(namespace, name);
       else this.engine.setPolicy(np as NetworkPolicyObject);
       const after = removed ? MATCH_NONE : (this.engine.podSelectorOf(namespace, name) ?? MATCH_NONE);
       this.notify(this.appsSelected(namespace, [before, after]));
-    };
+    });
     this.networkPolicies.on({ add: (np) => onPolicy(np, false), update: (np) => onPolicy(np, false), delete: (np) => onPolicy(np, true) });
     // A new namespace reaches its policies as a fact change (FactsSource); changed labels may matter to any namespaceSelector.
-    const onNamespace = (ns: KubeObject) => {
+    const onNamespace = timed((ns: KubeObject) => {
       const name = ns.metadata!.name!;
       const labels = { ...ns.metadata!.labels, [LABEL_NAMESPACE_NAME]: name };
       const known = this.engine.hasNamespace(name);
@@ -68,10 +77,10 @@ export class LiveReachability implements ReachabilityView {
       const changed = Object.keys(labels).length !== Object.keys(before).length || Object.entries(labels).some(([k, v]) => before[k] !== v);
       this.engine.setNamespace({ name, labels });
       if (known && changed) this.notify('*');
-    };
+    });
     facts.namespaces.on({ add: onNamespace, update: onNamespace, delete: (ns) => this.engine.removeNamespace(ns.metadata!.name!) });
     const pods = informers.for<KubeObject>(APP_PODS);
-    pods.on({ add: (pod) => this.setPod(pod), update: (pod) => this.setPod(pod), delete: (pod) => this.removePod(pod) });
+    pods.on({ add: timed((pod) => this.setPod(pod)), update: timed((pod) => this.setPod(pod)), delete: timed((pod) => this.removePod(pod)) });
   }
 
   onChange(listener: (change: ReachabilityChange) => void): void {

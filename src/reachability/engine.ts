@@ -26,7 +26,7 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { LABEL_NAMESPACE_NAME } from '../api/types.js';
 import { isPod, type Endpoint, type Flow, type NamespaceFacts, type NetworkPolicyObject, type PodFacts, type PolicyDirection, type Protocol } from './model.js';
 import { intersectPorts, MAX_PORT, normalizePorts, NO_PORTS, portsInclude, unionPorts, type PortRange, type PortSet } from './ports.js';
-import { compileSelector, MATCH_NONE, type LabelMatcher } from './selectors.js';
+import { compileSelector, type LabelMatcher } from './selectors.js';
 
 export interface PolicyRef {
   namespace: string;
@@ -221,7 +221,8 @@ export class PolicyEngine {
       rules.map((rule, index) => this.compileRule(index, rule.peers, rule.ports, namespace));
     return {
       ref,
-      podSelector: spec?.podSelector ? compileSelector(spec.podSelector) : MATCH_NONE,
+      // An absent podSelector decodes as the empty one in the API: every pod of the namespace.
+      podSelector: compileSelector(spec?.podSelector ?? {}),
       ...(types.includes('Ingress') ? { ingress: compileRules((spec?.ingress ?? []).map((r) => ({ ports: r.ports, peers: r.from }))) } : {}),
       ...(types.includes('Egress') ? { egress: compileRules((spec?.egress ?? []).map((r) => ({ ports: r.ports, peers: r.to }))) } : {}),
     };

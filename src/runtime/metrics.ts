@@ -52,6 +52,11 @@ export class OperatorMetrics {
   });
   readonly apiRequests = new Counter({ name: 'appnetpol_api_writes_total', help: 'Writes the operator sent to the API server, by kind and verb.', labelNames: ['kind', 'verb'] as const, registers: [this.registry] });
   readonly invalidSpaceConfig = new Gauge({ name: 'appnetpol_space_invalid_network_config', help: '1 for each Space whose networkConfig has an invalid value.', labelNames: ['space'] as const, registers: [this.registry] });
+  readonly reachabilitySeconds = new Counter({
+    name: 'appnetpol_reachability_seconds_total',
+    help: 'Time spent evaluating Reachable conditions and keeping the NetworkPolicy engine current.',
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({ name: 'appnetpol_leader', help: '1 while this replica runs the controllers (holds the leader lease), else 0.', registers: [this.registry] });
 
   constructor() {
