@@ -83,8 +83,9 @@ describe('appnetpol CLI', () => {
       [['reach', ...scenario, '-n', 'nowhere'], 'appnetpol: no apps in space "nowhere"'],
       [['reach', ...scenario, '-A', '-o', 'png'], 'appnetpol: output format "png" is not one of table, json, dot, svg'],
       [['reach', ...scenario, '-A', '--port', 'UDP/0'], 'appnetpol: port "UDP/0" is not [TCP|UDP|SCTP/]PORT with PORT 1-65535'],
+      [['reach', '-A', '-f', '-'], 'appnetpol: - document 1: '],
     ])('says what is wrong in one line and exits with 2: %j', (args, message) => {
-      const result = appnetpol(args);
+      const result = appnetpol(args, args.includes('-') ? 'kind: [unclosed\n' : undefined);
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(message);
