@@ -80,7 +80,7 @@ function declaredPorts(ports: readonly PortSpec[] | undefined, destination: PodF
 function blockedFlow(view: ReachabilityView, from: AppEndpoint, to: AppEndpoint, ports: readonly PortSpec[] | undefined): string | undefined {
   const source = { pod: from.pods[0] };
   const destination = { pod: to.pods[0] };
-  const allowed = view.engine.allowedPorts(source, destination).ports;
+  const allowed = view.engine.allowedPorts(source, destination);
   const declared = declaredPorts(ports, to.pods[0]);
   if (declared !== undefined && isEmptyPortSet(declared)) return `the named ports are not declared by ${to.space}/${to.app}'s pods`;
   const missing = declared === undefined ? (isEmptyPortSet(allowed) ? { protocol: 'TCP' as const, port: firstPortOf(to) } : undefined) : firstUncovered(declared, allowed);

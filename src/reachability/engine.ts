@@ -25,7 +25,7 @@ import type { V1NetworkPolicyPeer, V1NetworkPolicyPort } from '@kubernetes/clien
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { LABEL_NAMESPACE_NAME } from '../api/types.js';
 import { isPod, type Endpoint, type Flow, type NamespaceFacts, type NetworkPolicyObject, type PodFacts, type PolicyDirection, type Protocol } from './model.js';
-import { intersectPorts, MAX_PORT, normalizePorts, NO_PORTS, portsInclude, unionPorts, type PortRange, type PortSet } from './ports.js';
+import { intersectPorts, isEmptyPortSet, MAX_PORT, normalizePorts, NO_PORTS, portsInclude, unionPorts, type PortRange, type PortSet } from './ports.js';
 import { compileSelector, type LabelMatcher } from './selectors.js';
 
 export interface PolicyRef {
@@ -82,6 +82,8 @@ interface CompiledRule {
   peers?: CompiledPeer[];
   /** Undefined: every port. */
   ports?: CompiledPort[];
+  /** The rule's ports when none is named (they then do not depend on the destination). */
+  fixedPorts?: PortSet;
 }
 
 interface CompiledPolicy {
@@ -155,10 +157,10 @@ export class PolicyEngine {
   }
 
   /** Every port and protocol on which `from` may reach `to`: the intersection of what each direction admits. */
-  allowedPorts(from: Endpoint, to: Endpoint): { ports: PortSet; egress: PortSet; ingress: PortSet } {
+  allowedPorts(from: Endpoint, to: Endpoint): PortSet {
     const egress = this.admittedPorts('egress', from, to, to);
-    const ingress = this.admittedPorts('ingress', to, from, to);
-    return { ports: intersectPorts(egress, ingress), egress, ingress };
+    if (isEmptyPortSet(egress)) return NO_PORTS;
+    return intersectPorts(egress, this.admittedPorts('ingress', to, from, to));
   }
 
   /** Policies in the pod's namespace that select it for `direction`. */
@@ -229,11 +231,13 @@ export class PolicyEngine {
   }
 
   private compileRule(index: number, peers: V1NetworkPolicyPeer[] | undefined, ports: V1NetworkPolicyPort[] | undefined, namespace: string): CompiledRule {
-    return {
+    const rule: CompiledRule = {
       index,
       ...(peers?.length ? { peers: peers.map((peer, i) => this.compilePeer(i, peer, namespace)) } : {}),
       ...(ports?.length ? { ports: ports.map(compilePort) } : {}),
     };
+    if (!rule.ports?.some((p) => p.name !== undefined)) rule.fixedPorts = resolvePorts(rule, undefined);
+    return rule;
   }
 
   private compilePeer(index: number, peer: V1NetworkPolicyPeer, policyNamespace: string): CompiledPeer {
@@ -270,6 +274,10 @@ function matchingPeer(rule: CompiledRule, endpoint: Endpoint): number | undefine
 
 /** The ports a rule admits towards `destination`, named ports resolved on the destination pod. */
 function rulePorts(rule: CompiledRule, destination: Endpoint): PortSet {
+  return rule.fixedPorts ?? resolvePorts(rule, destination);
+}
+
+function resolvePorts(rule: CompiledRule, destination: Endpoint | undefined): PortSet {
   if (!rule.ports) return 'all';
   const ranges: PortRange[] = [];
   for (const port of rule.ports) {
@@ -277,7 +285,7 @@ function rulePorts(rule: CompiledRule, destination: Endpoint): PortSet {
       ranges.push({ protocol: port.protocol, from: port.from ?? 1, to: port.to ?? MAX_PORT });
       continue;
     }
-    if (!isPod(destination)) continue;
+    if (!destination || !isPod(destination)) continue;
     for (const container of destination.pod.ports) {
       if (container.name === port.name && (container.protocol ?? 'TCP') === port.protocol) {
         ranges.push({ protocol: port.protocol, from: container.containerPort, to: container.containerPort });

@@ -29,7 +29,7 @@ export function reachMatrix(snapshot: ClusterSnapshot, apps: readonly AppEndpoin
   for (const from of apps) {
     for (const to of apps) {
       if (from === to) continue;
-      const { ports } = snapshot.engine.allowedPorts({ pod: from.pods[0] }, { pod: to.pods[0] });
+      const ports = snapshot.engine.allowedPorts({ pod: from.pods[0] }, { pod: to.pods[0] });
       flows.push({ from: appName(from), to: appName(to), ports: intersectPorts(ports, wanted) });
     }
   }

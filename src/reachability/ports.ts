@@ -20,12 +20,14 @@ export const NO_PORTS: PortSet = [];
 
 export function unionPorts(sets: readonly PortSet[]): PortSet {
   if (sets.includes('all')) return 'all';
+  if (sets.length === 1) return sets[0];
   return normalizePorts((sets as (readonly PortRange[])[]).flat());
 }
 
 export function intersectPorts(a: PortSet, b: PortSet): PortSet {
   if (a === 'all') return b;
   if (b === 'all') return a;
+  if (!a.length || !b.length) return NO_PORTS;
   const overlaps: PortRange[] = [];
   for (const x of a) {
     for (const y of b) {

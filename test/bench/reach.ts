@@ -46,17 +46,23 @@ function manifests(): object[] {
   for (let a = 0; a < apps; a++) {
     objects.push({ apiVersion: 'kf.dev/v1alpha1', kind: 'App', metadata: { name: `app-${a}`, namespace: spaceOf(a) }, spec: { template: { spec: { containers: [{ ports: [{ containerPort: PORTS[a % PORTS.length] }] }] } } } });
   }
-  // Each app's policies: half admit a caller, half let it call out, to random apps anywhere.
-  for (let p = 0; p < policies; p++) {
-    const app = p % apps;
-    const peer = random(apps);
-    const rule = { [p % 2 ? 'to' : 'from']: [{ app: `app-${peer}`, space: spaceOf(peer) }], ports: [{ protocol: 'TCP', port: PORTS[random(PORTS.length)] }] };
-    objects.push({
-      apiVersion: 'networking.kf.dev/v1alpha1',
-      kind: 'AppNetworkPolicy',
-      metadata: { name: `app-${app}-${Math.floor(p / apps)}`, namespace: spaceOf(app) },
-      spec: { app: `app-${app}`, [p % 2 ? 'egress' : 'ingress']: [rule] },
-    });
+  // Flows between random apps anywhere, each declared by both halves (an egress rule on the sender and
+  // an ingress rule on the receiver), except every tenth, declared by the sender only.
+  const policy = (app: number, name: string, direction: 'ingress' | 'egress', peer: number, port: number) => ({
+    apiVersion: 'networking.kf.dev/v1alpha1',
+    kind: 'AppNetworkPolicy',
+    metadata: { name, namespace: spaceOf(app) },
+    spec: { app: `app-${app}`, [direction]: [{ [direction === 'ingress' ? 'from' : 'to']: [{ app: `app-${peer}`, space: spaceOf(peer) }], ports: [{ protocol: 'TCP', port }] }] },
+  });
+  for (let flow = 0, written = 0; written < policies; flow++) {
+    const from = random(apps);
+    const to = (from + 1 + random(apps - 1)) % apps;
+    const port = PORTS[to % PORTS.length];
+    objects.push(policy(from, `flow-${flow}-out`, 'egress', to, port));
+    written++;
+    if (flow % 10 === 0 || written === policies) continue;
+    objects.push(policy(to, `flow-${flow}-in`, 'ingress', from, port));
+    written++;
   }
   return objects;
 }

@@ -438,9 +438,9 @@ describe('NetworkPolicy engine: addresses outside the cluster', () => {
   });
 
   it('reports the ports a pair may use, both directions intersected', () => {
-    expect(engine.allowedPorts({ pod: xa }, { ip: '203.0.113.7' }).ports).toEqual([{ protocol: 'TCP', from: 443, to: 443 }]);
-    expect(engine.allowedPorts({ pod: xa }, { pod: yb }).ports).toEqual([]);
-    expect(engine.allowedPorts({ pod: yb }, { pod: xa }).ports).toBe('all');
+    expect(engine.allowedPorts({ pod: xa }, { ip: '203.0.113.7' })).toEqual([{ protocol: 'TCP', from: 443, to: 443 }]);
+    expect(engine.allowedPorts({ pod: xa }, { pod: yb })).toEqual([]);
+    expect(engine.allowedPorts({ pod: yb }, { pod: xa })).toBe('all');
   });
 });
 
