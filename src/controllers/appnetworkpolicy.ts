@@ -106,6 +106,7 @@ export class AppNetworkPolicyController extends QueueController {
           written.outcome === 'conflict'
             ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)
             : condition('Programmed', 'True', Reason.Programmed, `NetworkPolicy ${npName} is current`, generation);
+        if (written.outcome !== 'conflict') this.reachability.written(plan.networkPolicy);
       } catch (error) {
         failure = error;
         programmed = condition('Programmed', 'False', Reason.ApplyFailed, `writing NetworkPolicy ${npName}: ${(error as Error).message}`, generation);

@@ -83,6 +83,11 @@ export class LiveReachability implements ReachabilityView {
     pods.on({ add: timed((pod) => this.setPod(pod)), update: timed((pod) => this.setPod(pod)), delete: timed((pod) => this.removePod(pod)) });
   }
 
+  /** A NetworkPolicy the operator has just written counts before its watch event arrives. */
+  written(np: NetworkPolicyObject): void {
+    this.engine.setPolicy(np);
+  }
+
   onChange(listener: (change: ReachabilityChange) => void): void {
     this.listeners.push(listener);
   }

@@ -71,15 +71,15 @@ describe('Reachable', () => {
         egress: [{ name: 'to-auth', to: [{ app: 'auth', space: AUTH }], ports: [{ protocol: 'TCP', port: 5555 }] }],
       },
     });
-    const condition = await eventually(async () => {
-      const c = await reachable(PARTNER, 'partner-api');
-      expect(c).toMatchObject({ status: 'False', reason: 'BlockedByPeer' });
-      return c!;
-    });
-    expect(condition.message).toBe(
-      `egress rule "to-auth" to ${AUTH}/auth: TCP 5555 is blocked on the side of ${AUTH}/auth (ingress): ` +
-        `${AUTH} is DenyAll for ingress (Space ${AUTH} spec.networkConfig.appNetworkPolicy.ingress) and nothing there admits ${PARTNER}/partner-api on TCP 5555: ` +
-        `create an AppNetworkPolicy in ${AUTH} for app auth with the ingress rule {from: [{app: partner-api, space: ${PARTNER}}], ports: [{protocol: TCP, port: 5555}]}`,
+    await eventually(async () =>
+      expect(await reachable(PARTNER, 'partner-api')).toMatchObject({
+        status: 'False',
+        reason: 'BlockedByPeer',
+        message:
+          `egress rule "to-auth" to ${AUTH}/auth: TCP 5555 is blocked on the side of ${AUTH}/auth (ingress): ` +
+          `${AUTH} is DenyAll for ingress (Space ${AUTH} spec.networkConfig.appNetworkPolicy.ingress) and nothing there admits ${PARTNER}/partner-api on TCP 5555: ` +
+          `create an AppNetworkPolicy in ${AUTH} for app auth with the ingress rule {from: [{app: partner-api, space: ${PARTNER}}], ports: [{protocol: TCP, port: 5555}]}`,
+      }),
     );
     const policy = await admin.get<Policy>(policyPath(PARTNER, 'partner-api'));
     expect(policy.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
