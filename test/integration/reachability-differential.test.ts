@@ -1,6 +1,6 @@
 /**
  * Randomized differential test: the engine against cyclonus' matcher (an independent implementation,
- * built from its pinned Go module by hack/build-netpol-oracle.sh), over random policy sets and probes
+ * built from its pinned Go module by hack/build-go-tool.sh netpol-oracle), over random policy sets and probes
  * in the x, y, z / a, b, c universe of the Kubernetes e2e tests. Every disagreement fails the test with
  * the seed that reproduces it: APPNETPOL_DIFF_SEED=<seed> runs the same cases again.
  */

@@ -22,7 +22,7 @@ export interface OracleCase {
 
 /** Builds the oracle when missing (a cold build takes a minute or two) and returns its path. */
 export function buildOracle(): string {
-  const out = execFileSync('bash', [join(repoRoot, 'hack/build-netpol-oracle.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [join(repoRoot, 'hack/build-go-tool.sh'), 'netpol-oracle'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').at(-1)!;
 }
 
