@@ -96,6 +96,7 @@ export function appNetworkPolicyCRD(): CustomResourceDefinition {
     printerColumns: [
       { name: 'App', type: 'string', jsonPath: '.spec.app', description: 'The Kf app the policy is about.' },
       conditionColumn('Ready', 'Accepted and Programmed for the current generation.'),
+      conditionColumn('Reachable', 'Every declared flow to and from other apps gets through the policies on both sides.'),
       conditionColumn('Enforced', 'A dataplane that enforces the generated objects is present.'),
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
     ],

@@ -69,7 +69,7 @@ export interface AppNetworkPolicySpec {
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
-export type ConditionType = 'Accepted' | 'ResolvedRefs' | 'Programmed' | 'Enforced' | 'Ready' | 'Reconciling' | 'Stalled';
+export type ConditionType = 'Accepted' | 'ResolvedRefs' | 'Programmed' | 'Enforced' | 'Ready' | 'Reachable' | 'Reconciling' | 'Stalled';
 
 export interface Condition {
   type: ConditionType;

@@ -9,6 +9,8 @@ import { renderManifests } from './render.js';
 import { validateAppNetworkPolicy } from '../api/validate.js';
 
 const EXIT_USAGE = 2;
+/** `explain`: the flow is denied. */
+const EXIT_DENIED = 1;
 
 function readInput(file: string): string {
   try {
@@ -138,7 +140,44 @@ export function buildProgram(): Command {
       if (failed) process.exitCode = 1;
     });
 
+  program
+    .command('explain')
+    .description('say whether a flow gets through the NetworkPolicies in play, and why (exit 0 allowed, 1 denied, 2 bad usage)')
+    .requiredOption('--from <endpoint>', 'source: SPACE/APP, NAMESPACE/pod/NAME or an IP address')
+    .requiredOption('--to <endpoint>', 'destination: SPACE/APP, NAMESPACE/pod/NAME or an IP address')
+    .requiredOption('--port <[proto/]port>', 'destination port, e.g. 5080 or UDP/53 (default protocol TCP)')
+    .option('-f, --filename <files...>', 'read manifests (Namespaces, Pods, Kf Apps, Spaces, AppNetworkPolicies, NetworkPolicies) instead of the cluster')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
+    .action(async (options: { from: string; to: string; port: string; filename?: string[]; output?: string; kubeconfig?: string }) => {
+      const { runExplain } = await import('./reachability.js');
+      const allowed = await runExplain({ ...options, files: options.filename }, readInput, write, warn);
+      process.exitCode = allowed ? 0 : EXIT_DENIED;
+    });
+
+  program
+    .command('reach')
+    .description('the app x app matrix of a Space or of the cluster: who may reach whom, on which ports')
+    .option('-n, --namespace <space>', 'the Space (namespace) to show (default: default)')
+    .option('-A, --all-namespaces', 'every Space')
+    .option('--port <[proto/]port...>', 'only these ports, e.g. 5080 UDP/53 (default: every port)')
+    .option('-f, --filename <files...>', 'read manifests instead of the cluster')
+    .option('-o, --output <format>', 'table, json, dot or svg', 'table')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
+    .action(async (options: { namespace?: string; allNamespaces?: boolean; port?: string[]; filename?: string[]; output?: string; kubeconfig?: string }) => {
+      const { runReach } = await import('./reachability.js');
+      await runReach({ ...options, files: options.filename }, readInput, write, warn);
+    });
+
   return program;
+}
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+function warn(line: string): void {
+  process.stderr.write(`appnetpol: warning: ${line}\n`);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -15,10 +15,10 @@ import { API_VERSION, KIND } from '../api/types.js';
 import { formatIssue, type ValidationIssue } from '../api/validate.js';
 import { DEFAULT_ENTITIES, type EntityConfig } from '../config/entities.js';
 import { DEFAULT_ESSENTIALS, type EssentialsConfig } from '../config/essentials.js';
-import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
+import { planAppNetworkPolicy, type AppNetworkPolicyPlan } from '../planner/appnetworkpolicy.js';
 import type { ApiServerEndpoints } from '../planner/facts.js';
 import { specRulesByDirection } from '../planner/rules.js';
-import { planSpace } from '../planner/space.js';
+import { planSpace, type SpacePlan } from '../planner/space.js';
 
 export interface RenderOptions {
   /** The CRD schema + CEL validation: `validateAppNetworkPolicy`, passed in so tests can stand in for it. */
@@ -66,13 +66,14 @@ export function renderManifests(text: string, source: string, options: RenderOpt
   return { yaml: [header, ...blocks].join('---\n'), problems };
 }
 
-function isAppNetworkPolicy(object: unknown): object is AppNetworkPolicy {
+export function isAppNetworkPolicy(object: unknown): object is AppNetworkPolicy {
   if (typeof object !== 'object' || object === null) return false;
   const { apiVersion, kind } = object as Record<string, unknown>;
   return apiVersion === API_VERSION && kind === KIND;
 }
 
-function renderPolicy(manifest: AppNetworkPolicy, where: string, options: RenderOptions): { block: string; problems: string[] } {
+/** An AppNetworkPolicy manifest planned offline: namespace defaulted, placeholders where the cluster would say. */
+export function planPolicyOffline(manifest: AppNetworkPolicy, options: RenderOptions): { policy: AppNetworkPolicy; plan: AppNetworkPolicyPlan; schemaErrors: string[] } {
   const metadata = manifest.metadata ?? { name: '' };
   const namespace = metadata.namespace ?? options.namespace ?? 'default';
   const policy: AppNetworkPolicy = { ...manifest, metadata: { ...metadata, namespace, uid: metadata.uid ?? PLACEHOLDER_UID } };
@@ -83,6 +84,18 @@ function renderPolicy(manifest: AppNetworkPolicy, where: string, options: Render
     entities: options.entities ?? DEFAULT_ENTITIES,
     schemaErrors,
   });
+  return { policy, plan, schemaErrors };
+}
+
+/** A Kf Space manifest planned offline (its namespace taken to exist). */
+export function planSpaceOffline(manifest: Space, options: Omit<RenderOptions, 'validate'>): { space: Space; plan: SpacePlan } {
+  const metadata = manifest.metadata ?? { name: '' };
+  const space: Space = { ...manifest, metadata: { ...metadata, uid: metadata.uid ?? PLACEHOLDER_UID } };
+  return { space, plan: planSpace({ space, entities: options.entities ?? DEFAULT_ENTITIES, essentials: options.essentials ?? DEFAULT_ESSENTIALS }) };
+}
+
+function renderPolicy(manifest: AppNetworkPolicy, where: string, options: RenderOptions): { block: string; problems: string[] } {
+  const { policy, plan, schemaErrors } = planPolicyOffline(manifest, options);
   const title = `AppNetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name} (${where})`;
   const notes = [title, ...plan.conditions.map(describeCondition)];
   if (!options.apiServer && !schemaErrors.length && usesEntity(policy, 'kube-apiserver')) {
@@ -96,9 +109,7 @@ function renderPolicy(manifest: AppNetworkPolicy, where: string, options: Render
 }
 
 function renderSpace(manifest: Space, where: string, options: RenderOptions): { block: string; problems: string[] } {
-  const metadata = manifest.metadata ?? { name: '' };
-  const space: Space = { ...manifest, metadata: { ...metadata, uid: metadata.uid ?? PLACEHOLDER_UID } };
-  const plan = planSpace({ space, entities: options.entities ?? DEFAULT_ENTITIES, essentials: options.essentials ?? DEFAULT_ESSENTIALS });
+  const { space, plan } = planSpaceOffline(manifest, options);
   const title = `Space ${space.metadata.name} (${where})`;
   const notes = [title, ...plan.workloads.flatMap((w) => (w.invalid ? [`  ${w.invalid}`] : []))];
   const objects = plan.workloads.flatMap((w) => w.networkPolicies ?? []).map((np) => stringify(np, YAML_OPTIONS));

@@ -9,12 +9,14 @@ import type { EntityConfig } from '../config/entities.js';
 import { planAppNetworkPolicy } from '../planner/appnetworkpolicy.js';
 import { condition, isReady, KSTATUS_TYPES, mergeConditions, progressConditions, readyCondition, Reason, statusNeedsUpdate } from '../planner/conditions.js';
 import { withMeshConditions } from '../planner/mesh-conditions.js';
+import { reachableCondition } from '../planner/reachable.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
 import { isNotFound, isRefusal, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource, type FactChange } from './facts.js';
+import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
 import { controllerOwnerName, managedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
 import { ReferenceIndex } from './reference-index.js';
@@ -34,6 +36,7 @@ export class AppNetworkPolicyController extends QueueController {
   private readonly networkPolicies: Informer<KubeObject>;
   private readonly facts: FactsSource;
   private readonly refs = new ReferenceIndex();
+  private readonly reachability: LiveReachability;
 
   constructor(
     ctx: ControllerContext,
@@ -58,6 +61,9 @@ export class AppNetworkPolicyController extends QueueController {
     this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGenerated });
     this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
     options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
+    // Reachable depends on the NetworkPolicies selecting the policy's own and its peers' pods, and on those pods.
+    this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies, (seconds) => ctx.metrics.reachabilitySeconds.inc(seconds));
+    this.reachability.onChange((refs) => (refs === '*' ? this.allKeys() : refs.flatMap((ref) => this.refs.keysFor(ref))).forEach((key) => this.queue.add(key)));
   }
 
   protected allKeys(): string[] {
@@ -105,6 +111,7 @@ export class AppNetworkPolicyController extends QueueController {
           written.outcome === 'conflict'
             ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)
             : condition('Programmed', 'True', Reason.Programmed, `NetworkPolicy ${npName} is current`, generation);
+        if (written.outcome !== 'conflict') this.reachability.written(plan.networkPolicy);
       } catch (error) {
         failure = error;
         programmed = condition('Programmed', 'False', Reason.ApplyFailed, `writing NetworkPolicy ${npName}: ${(error as Error).message}`, generation);
@@ -116,13 +123,34 @@ export class AppNetworkPolicyController extends QueueController {
     // observedGeneration for Current, so the first sight of a policy says at once that it is in progress.
     const conditions = withMeshConditions([...plan.conditions, programmed], generation, meshView) ?? (policy.status?.observedGeneration === undefined ? plan.conditions : undefined);
     if (conditions) {
+      const reachable = plan.networkPolicy
+        ? this.evaluateReachable(policy, generation)
+        : condition('Reachable', 'Unknown', plan.conditions.find((c) => c.type === 'Accepted')?.reason ?? Reason.InvalidSpec, 'not evaluated while the spec is not accepted', generation);
       // Whether the failed writes behind a False Programmed may succeed on a retry alone (else: Stalled).
       const retrying = failure !== undefined ? !isRefusal(failure) : programmed.status === 'True' && (meshView?.result?.writeProblems.every((p) => p.retrying) ?? false);
-      await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), ...progressConditions(conditions, generation, retrying)]);
+      // Reachable is informative: it takes no part in Ready or in kstatus' Reconciling and Stalled.
+      await this.writeStatus(policy, [...conditions, readyCondition(conditions, generation), ...progressConditions(conditions, generation, retrying), reachable]);
+      await this.recordReachableChange(policy, reachable);
     }
     for (const event of plan.events) await this.ctx.events.record(policy, event.type, event.reason, event.message);
     if (programmed.status === 'False' && plan.networkPolicy) await this.ctx.events.record(policy, 'Warning', programmed.reason, programmed.message);
     if (failure) throw failure;
+  }
+
+  private evaluateReachable(policy: AppNetworkPolicy, generation: number | undefined): Condition {
+    const started = process.hrtime.bigint();
+    try {
+      return reachableCondition(policy, this.reachability, generation);
+    } finally {
+      this.ctx.metrics.reachabilitySeconds.inc(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** An Event when Reachable changes, so `kubectl describe` shows when a flow got blocked or through. */
+  private async recordReachableChange(policy: AppNetworkPolicy & KubeObject, reachable: Condition): Promise<void> {
+    const previous = policy.status?.conditions?.find((c) => c.type === 'Reachable');
+    if (previous?.status === reachable.status && previous.message === reachable.message) return;
+    await this.ctx.events.record(policy, reachable.status === 'False' ? 'Warning' : 'Normal', reachable.reason, `Reachable ${reachable.status}: ${reachable.message}`);
   }
 
   private async writeStatus(policy: AppNetworkPolicy & KubeObject, conditions: Condition[]): Promise<void> {

@@ -23,6 +23,7 @@ import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource } from './facts.js';
 import type { MeshStatusBoard } from './mesh-status.js';
+import { APP_PODS } from './pods.js';
 import { ReferenceIndex } from './reference-index.js';
 
 const NAME = 'mesh';
@@ -63,7 +64,7 @@ export class MeshController extends QueueController {
         ctx.informers.for({ resource: info.crd, path: meshCollectionPath(info), labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`, optional: true }),
       ]),
     );
-    this.pods = ctx.informers.for({ resource: 'pods', path: '/api/v1/pods', labelSelector: LABEL_APP_NAME });
+    this.pods = ctx.informers.for(APP_PODS);
     this.spaces = ctx.informers.for({ resource: 'spaces.kf.dev', path: SPACES_PATH, optional: true });
     this.facts = FactsSource.for(ctx.informers);
     options.status.detectWith(() => this.mode());

@@ -21,6 +21,11 @@ export const Reason = {
   /** False: the operator configuration says NetworkPolicy is not enforced. */
   NotEnforced: 'NotEnforced',
   Ready: 'Ready',
+  Reachable: 'Reachable',
+  /** False: a declared flow is blocked by the policies of one side. */
+  BlockedByPeer: 'BlockedByPeer',
+  /** Unknown: the pods of the policy's app or of a peer app are not known. */
+  PodsUnknown: 'PodsUnknown',
   /** Unknown: the current generation has not been fully evaluated and written yet. */
   Reconciling: 'Reconciling',
 } as const;
@@ -31,7 +36,7 @@ export const KSTATUS_TYPES = ['Reconciling', 'Stalled'] as const satisfies reado
 /** metav1.Condition caps messages at 32768 characters; longer ones would be rejected by the API server. */
 export const MAX_MESSAGE_LENGTH = 32768;
 
-const CONDITION_ORDER: readonly string[] = ['Accepted', 'ResolvedRefs', 'Programmed', 'Enforced', 'Ready'];
+const CONDITION_ORDER: readonly string[] = ['Accepted', 'ResolvedRefs', 'Programmed', 'Enforced', 'Ready', 'Reachable'];
 
 export function condition(
   type: ConditionType,
@@ -55,7 +60,7 @@ function orderOf(type: string): number {
   return index === -1 ? CONDITION_ORDER.length : index;
 }
 
-/** Stable order (Accepted, ResolvedRefs, Programmed, Enforced, Ready, then others by name), so writes are deterministic. */
+/** Stable order (Accepted, ResolvedRefs, Programmed, Enforced, Ready, Reachable, then others by name), so writes are deterministic. */
 export function sortConditions(conditions: readonly Condition[]): Condition[] {
   return [...conditions].sort((a, b) => orderOf(a.type) - orderOf(b.type) || a.type.localeCompare(b.type));
 }

@@ -25,6 +25,8 @@ export interface InformerOptions {
   optional?: boolean;
   /** How often an absent optional resource is looked for again. */
   absentRetryMs?: number;
+  /** Drops, in place, the fields no reader needs before an object is cached (memory for large kinds such as pods). */
+  trim?: (obj: KubeObject) => void;
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -57,11 +59,11 @@ export class Informer<T extends KubeObject> {
     };
     this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
     this.listWatch.on('add', (obj: T) => {
-      const cached = trimmedForCache(obj);
+      const cached = trimmedForCache(obj, options.trim);
       this.handlers.forEach((h) => h.add?.(cached));
     });
     this.listWatch.on('update', (obj: T) => {
-      const cached = trimmedForCache(obj);
+      const cached = trimmedForCache(obj, options.trim);
       this.handlers.forEach((h) => h.update?.(cached));
     });
     this.listWatch.on('delete', (obj: T) => this.handlers.forEach((h) => h.delete?.(obj)));
@@ -172,9 +174,10 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * Drops metadata.managedFields and kubectl's last-applied copy from a cached object (the cache holds
  * this very object): together they are often the larger part of an object, and nothing here reads them.
  */
-function trimmedForCache<T extends KubeObject>(obj: T): T {
+function trimmedForCache<T extends KubeObject>(obj: T, trim: InformerOptions['trim']): T {
   if (obj.metadata) delete obj.metadata.managedFields;
   if (obj.metadata?.annotations?.[LAST_APPLIED] !== undefined) delete obj.metadata.annotations[LAST_APPLIED];
+  trim?.(obj);
   return obj;
 }
 

@@ -143,6 +143,11 @@ export class OperatorMetrics extends ProcessMetrics {
     labelNames: ['name'] as const,
     registers: [this.registry],
   });
+  readonly reachabilitySeconds = new Counter({
+    name: 'appnetpol_reachability_seconds_total',
+    help: 'Time spent evaluating Reachable conditions and keeping the NetworkPolicy engine current.',
+    registers: [this.registry],
+  });
 
   /** `leaseName`: the leader Lease (also the label when leader election is off and this replica always leads). */
   constructor(private readonly leaseName: string) {

@@ -68,6 +68,8 @@ export interface ConvergenceResult {
   seconds: number;
   /** Seconds a plain client needs for the N status writes that make policies Ready, at the same concurrency. */
   statusCeilingSeconds: number;
+  /** The operator's own count of time spent on Reachable (evaluations and engine upkeep) while converging. */
+  reachableSeconds: number;
   operator: OperatorProcess;
   namespaces: string[];
 }
@@ -123,7 +125,8 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     env: options.operatorHeapMiB ? { NODE_OPTIONS: `--max-old-space-size=${options.operatorHeapMiB}` } : {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
-  return { seconds, statusCeilingSeconds, operator, namespaces };
+  const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(await operator.metrics())?.[1] ?? NaN);
+  return { seconds, statusCeilingSeconds, reachableSeconds, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */

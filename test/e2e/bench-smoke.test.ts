@@ -12,6 +12,7 @@ describe('benchmark smoke run', () => {
       'smoke',
     );
     expect(result.convergenceSeconds).toBeGreaterThan(0);
+    expect(result.reachableSeconds).toBeGreaterThan(0);
     expect(result.ceilingWithStatusSeconds).toBeGreaterThan(result.ceilingSeconds);
     expect(result.idleWrites).toEqual({});
     expect(result.churn.updates).toBe(15);

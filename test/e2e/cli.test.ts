@@ -83,4 +83,43 @@ describe('appnetpol CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('appnetpol: invalid configuration: (top level): unknown setting "resync"');
   });
+
+  describe('explain and reach, offline', () => {
+    const scenario = ['-f', 'docs/examples/partner-scenario.yaml', 'config/samples/partner-api.yaml'];
+
+    it('explains an allowed flow with exit code 0 and a denied one with 1', () => {
+      const allowed = appnetpol(['explain', ...scenario, '--from', 'billing-cp/billing-backend', '--to', 'partner-cp/partner-api', '--port', '5080']);
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toMatch(/^ALLOWED: billing-cp\/billing-backend -> partner-cp\/partner-api on TCP 5080\n/);
+      const denied = appnetpol(['explain', ...scenario, '--from', 'partner-cp/partner-api', '--to', 'billing-cp/billing-backend', '--port', 'TCP/5080', '-o', 'json']);
+      expect(denied.code).toBe(1);
+      expect(JSON.parse(denied.stdout)).toMatchObject({ allowed: false, egress: { allowed: false }, ingress: { allowed: false } });
+    });
+
+    it('draws the matrix as SVG', () => {
+      const result = appnetpol(['reach', '-A', ...scenario, '-o', 'svg']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('<svg');
+      expect(result.stdout).toContain('TCP 5555');
+    });
+
+    it.each([
+      [['explain', ...scenario, '--from', 'billing-cp/nope', '--to', 'partner-cp/partner-api', '--port', '5080'], 'appnetpol: no app "nope" in space "billing-cp": no Kf App of that name and no pod labelled app.kubernetes.io/name=nope'],
+      [['explain', ...scenario, '--from', 'billing-cp', '--to', 'partner-cp/partner-api', '--port', '5080'], 'appnetpol: endpoint "billing-cp" is not SPACE/APP, NAMESPACE/pod/NAME or an IP address'],
+      [['explain', ...scenario, '--from', 'billing-cp/billing-backend', '--to', 'partner-cp/partner-api', '--port', 'http'], 'appnetpol: port "http" is not [TCP|UDP|SCTP/]PORT with PORT 1-65535'],
+      [['explain', '-f', '/nonexistent/x.yaml', '--from', 'a/b', '--to', 'c/d', '--port', '80'], 'appnetpol: cannot read /nonexistent/x.yaml: ENOENT'],
+      [['explain', '--from', 'a/b', '--to', 'c/d', '--port', '80', '--kubeconfig', '/nonexistent/kubeconfig'], 'appnetpol: cannot read kubeconfig /nonexistent/kubeconfig'],
+      [['reach', ...scenario, '-n', 'nowhere'], 'appnetpol: no apps in space "nowhere"'],
+      [['reach', ...scenario, '-A', '-o', 'png'], 'appnetpol: output format "png" is not one of table, json, dot, svg'],
+      [['reach', ...scenario, '-A', '--port', 'UDP/0'], 'appnetpol: port "UDP/0" is not [TCP|UDP|SCTP/]PORT with PORT 1-65535'],
+      [['reach', '-A', '-f', '-'], 'appnetpol: - document 1: '],
+    ])('says what is wrong in one line and exits with 2: %j', (args, message) => {
+      const result = appnetpol(args, args.includes('-') ? 'kind: [unclosed\n' : undefined);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe('');
+    });
+  });
 });
+

@@ -1,7 +1,7 @@
 /**
  * What GitOps tools make of an object, from the real code they run: kstatus (sigs.k8s.io/cli-utils,
  * as Flux, Config Sync and kpt use it) and Argo CD's health check script in gopher-lua, both in the
- * pinned appnetpol-status tool that hack/build-status-tool.sh builds into the cache.
+ * pinned appnetpol-status tool that hack/build-go-tool.sh status builds into the cache.
  */
 import { execFileSync } from 'node:child_process';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
@@ -18,7 +18,7 @@ let binary: string | undefined;
 
 /** Builds the tool when missing (a cold build downloads modules and takes a minute or two). */
 export function statusTool(): string {
-  binary ??= execFileSync('bash', ['hack/build-status-tool.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' }).trim().split('\n').pop()!;
+  binary ??= execFileSync('bash', ['hack/build-go-tool.sh', 'status'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' }).trim().split('\n').pop()!;
   return binary;
 }
 

@@ -35,10 +35,11 @@ describe('AppNetworkPolicy CRD', () => {
     expect(version).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
   });
 
-  it('prints App, Ready, Enforced and Age', () => {
+  it('prints App, Ready, Reachable, Enforced and Age', () => {
     expect(version.additionalPrinterColumns!.map((c) => [c.name, c.jsonPath])).toEqual([
       ['App', '.spec.app'],
       ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
+      ['Reachable', '.status.conditions[?(@.type=="Reachable")].status'],
       ['Enforced', '.status.conditions[?(@.type=="Enforced")].status'],
       ['Age', '.metadata.creationTimestamp'],
     ]);
