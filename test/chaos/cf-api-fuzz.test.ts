@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import type { AppNetworkPolicy } from '../../src/api/types.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
-import { chaosScale, reportFigures } from '../support/chaos.js';
+import { chaosScale, chaosSeed, reportFigures } from '../support/chaos.js';
 import { createNamespace, testCluster } from '../support/cluster.js';
 import { grantCfAdmin, startCfApi, type CfApiProcess } from '../support/cf-api.js';
 import { createKfApp } from '../support/fixtures.js';
@@ -23,7 +23,7 @@ const ADMIN = plane.identities['cf-admin'].token;
 const NOBODY = plane.identities.nobody.token;
 const REQUESTS = chaosScale(600, 10_000);
 const CONCURRENT_OPS_PER_CLIENT = chaosScale(15, 150);
-const SEED = Number(process.env.APPNETPOL_CHAOS_SEED ?? Date.now() % 2 ** 31);
+const SEED = chaosSeed();
 
 interface Policy {
   source: string;

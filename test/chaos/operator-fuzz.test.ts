@@ -9,15 +9,15 @@ import fc from 'fast-check';
 import { appNetworkPolicySchema } from '../../src/api/appnetworkpolicy-schema.js';
 import type { AppNetworkPolicy } from '../../src/api/types.js';
 import { KubeApiError, type KubeObject } from '../../src/runtime/kube-client.js';
-import { chaosScale, reportFigures, seconds } from '../support/chaos.js';
+import { chaosScale, chaosSeed, reportFigures, seconds } from '../support/chaos.js';
 import { createNamespace, testCluster } from '../support/cluster.js';
-import { inParallel } from '../support/convergence.js';
+import { inPool } from '../bench/harness.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
 import { arbitraryOf, cidrish, oneGroupOf } from '../support/schema-arbitrary.js';
 
 const SPECS = chaosScale(150, 1500);
 const SETTLE_MS = chaosScale(180_000, 600_000);
-const SEED = Number(process.env.APPNETPOL_CHAOS_SEED ?? Date.now() % 2 ** 31);
+const SEED = chaosSeed();
 const { admin, plane } = testCluster();
 
 type Policy = AppNetworkPolicy & KubeObject;
@@ -80,7 +80,7 @@ describe('operator under generated specs', () => {
     const refusals: Record<string, number> = {};
     const admitted: string[] = [];
     const started = Date.now();
-    await inParallel([...specs.entries()], 8, async ([n, spec]) => {
+    await inPool([...specs.entries()], 8, async ([n, spec]) => {
       const name = `f-${n}`;
       try {
         await admin.create(collection(), { apiVersion: 'networking.kf.dev/v1alpha1', kind: 'AppNetworkPolicy', metadata: { name, namespace }, spec });

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppNetworkPolicy, Condition } from '../../src/api/types.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { chaosScale, reportFigures } from '../support/chaos.js';
+import { inPool } from '../bench/harness.js';
 import { createNamespace, eventually, testCluster } from '../support/cluster.js';
 import type { Manifest } from '../support/kustomize.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
@@ -31,14 +32,6 @@ let apf: Manifest[];
 let operator: OperatorProcess;
 
 const collection = (namespace: string) => `/apis/networking.kf.dev/v1alpha1/namespaces/${namespace}/appnetworkpolicies`;
-
-/** Runs `task` over `items` with `limit` in flight. */
-async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let i = next++; i < items.length; i = next++) await task(items[i]);
-  }));
-}
 
 /** Policies Ready for their current generation, across the test's namespaces. */
 async function readyCount(): Promise<number> {
@@ -97,7 +90,7 @@ beforeAll(async () => {
   await admin.create(`${APF}/prioritylevelconfigurations`, apf[0]);
   await admin.create(`${APF}/flowschemas`, apf[1]);
   const policies = Array.from({ length: POLICIES }, (_, i) => ({ namespace: namespaces[i % NAMESPACES], name: `app-${i}` }));
-  await inParallel(policies, 16, ({ namespace, name }) =>
+  await inPool(policies, 16, ({ namespace, name }) =>
     admin.create(collection(namespace), { apiVersion: 'networking.kf.dev/v1alpha1', kind: 'AppNetworkPolicy', metadata: { name, namespace }, spec: { app: name, egress: [{ to: [{ entity: 'dns' }] }] } }),
   );
 }, chaosScale(120_000, 900_000));
@@ -116,7 +109,7 @@ it('converges, and converges again after a change to every policy, while throttl
   const firstSeconds = await converge();
 
   // A change to every policy: a new generation each, all of which must be handled (no lost update).
-  await inParallel(
+  await inPool(
     namespaces.flatMap((namespace) => Array.from({ length: POLICIES / NAMESPACES }, (_, i) => `${collection(namespace)}/app-${i * NAMESPACES + namespaces.indexOf(namespace)}`)),
     16,
     (path) => admin.mergePatch(path, { spec: { egress: [{ to: [{ entity: 'dns' }] }, { to: [{ cidr: '203.0.113.0/24' }] }] } }),

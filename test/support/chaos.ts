@@ -16,6 +16,15 @@ export function chaosScale<T>(short: T, full: T): T {
   return FULL_CHAOS ? full : short;
 }
 
+/**
+ * The fuzzers' seed: APPNETPOL_CHAOS_SEED when set (to replay a run); a new one per full run, to explore;
+ * a fixed one in the test suite, so `npm test` is the same run every time and a red CI is reproducible.
+ */
+export function chaosSeed(): number {
+  if (process.env.APPNETPOL_CHAOS_SEED) return Number(process.env.APPNETPOL_CHAOS_SEED);
+  return FULL_CHAOS ? Date.now() % 2 ** 31 : 20261202;
+}
+
 /** Prints a run's figures so `npm run chaos` output can be copied into docs/reliability.md. */
 export function reportFigures(run: string, figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ chaos: run, variant: FULL_CHAOS ? 'full' : 'short', ...figures })}\n`);

@@ -8,6 +8,7 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, LABEL_POLICY, MANAGED_BY, type AppNetworkPolicy } from '../../src/api/types.js';
 import { networkPolicyName } from '../../src/planner/names.js';
 import type { KubeClient, KubeObject } from '../../src/runtime/kube-client.js';
+import { inPool } from '../bench/harness.js';
 
 type Policy = AppNetworkPolicy & KubeObject;
 type NetworkPolicy = V1NetworkPolicy & KubeObject;
@@ -22,20 +23,11 @@ function spec(name: string, port: number): AppNetworkPolicy['spec'] {
   return { app: name, ingress: [{ from: [{ app: 'peer' }], ports: [{ protocol: 'TCP', port }] }] };
 }
 
-/** Runs `work` over `items`, `concurrency` at a time. */
-export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
 /** Creates `count` policies named `p-<n>`, each letting `peer` in on `port`. */
 export async function createPolicies(client: KubeClient, namespace: string, count: number, port: number): Promise<Intended> {
   const intended: Intended = new Map(Array.from({ length: count }, (_, n) => [`p-${n}`, port]));
-  await inParallel([...intended.keys()], 16, (name) =>
+  await inPool([...intended.keys()], 16, (name) =>
     client.create(policies(namespace), { apiVersion: 'networking.kf.dev/v1alpha1', kind: 'AppNetworkPolicy', metadata: { name, namespace }, spec: spec(name, port) }),
   );
   return intended;
@@ -43,7 +35,7 @@ export async function createPolicies(client: KubeClient, namespace: string, coun
 
 /** Changes every policy's port (a new generation each), recording the intent. */
 export async function changeEveryPolicy(client: KubeClient, namespace: string, intended: Intended, port: number): Promise<void> {
-  await inParallel([...intended.keys()], 16, async (name) => {
+  await inPool([...intended.keys()], 16, async (name) => {
     await client.mergePatch(`${policies(namespace)}/${name}`, { spec: spec(name, port) });
     intended.set(name, port);
   });
