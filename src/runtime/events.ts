@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { KubeClient, KubeObject } from './kube-client.js';
+import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -47,6 +47,12 @@ export class EventRecorder {
       this.recent.set(dedupKey, now);
       if (this.recent.size > 10_000) this.forgetOld(now);
     } catch (error) {
+      if (isNamespaceTerminating(error)) {
+        // The object goes with its namespace: no one will read the event, and trying again cannot help.
+        this.recent.set(dedupKey, now);
+        this.log.debug({ reason, name: meta.name, namespace: meta.namespace }, 'event not recorded: its namespace is being deleted');
+        return;
+      }
       this.log.warn({ reason, name: meta.name, namespace: meta.namespace, err: error }, 'could not record event');
     }
   }
@@ -54,4 +60,9 @@ export class EventRecorder {
   private forgetOld(now: number): void {
     for (const [key, at] of this.recent) if (at <= now - REPEAT_WINDOW_MS) this.recent.delete(key);
   }
+}
+
+/** The NamespaceLifecycle admission plugin's refusal of new objects in a namespace being deleted. */
+function isNamespaceTerminating(error: unknown): boolean {
+  return error instanceof KubeApiError && error.status === 403 && error.message.includes('because it is being terminated');
 }

@@ -119,7 +119,8 @@ it('converges, and converges again after a change to every policy, while throttl
   const metrics = await operator.metrics();
   const throttled = metric(metrics, 'rest_client_requests_total', 'code="429"');
   const minutes = (Date.now() - started) / 60_000;
-  const lines = operator.logs();
+  // The operator watches every namespace; what it says about other test files' objects is no figure of this run.
+  const lines = operator.logs().filter((line) => line.namespace === undefined || line.namespace === operatorNamespace || namespaces.includes(line.namespace as string));
   // Warnings and worse: what throttling itself makes the operator say (info lines report each object written).
   const warnings = lines.filter((line) => ['warn', 'error', 'fatal'].includes(line.level as string)).length;
   reportFigures('throttling', {
@@ -136,5 +137,6 @@ it('converges, and converges again after a change to every policy, while throttl
   expect(operator.process.exitCode).toBeNull();
   expect(lines.filter((line) => line.msg === 'lost leadership')).toEqual([]);
   // Retried 429s are not logged; a watch refused by the API server is, with backoff, so warnings stay few.
-  expect(warnings / minutes).toBeLessThan(60);
+  // Per minute of the run, and at most 60 in a run shorter than a minute.
+  expect(warnings / Math.max(minutes, 1)).toBeLessThan(60);
 }, chaosScale(300_000, 3_600_000));
