@@ -10,7 +10,7 @@ import type { KubeClient, KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { CfError, MESSAGES, unauthenticated } from './errors.js';
 import type { CfApiMetrics } from './metrics.js';
-import { TtlCache } from './ttl-cache.js';
+import { LRUCache } from 'lru-cache';
 
 export interface UserInfo {
   username: string;
@@ -28,6 +28,7 @@ interface SubjectAccessReview extends KubeObject {
 }
 
 const CACHE_TTL_MS = 10_000;
+const CACHE_ENTRIES = 10_000;
 
 /** RFC 6750's credentials: the scheme (any case), one space, exactly one token of its characters. */
 const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -46,31 +47,37 @@ function isAnonymous(user: UserInfo): boolean {
 }
 
 export class Authorizer {
-  private readonly users: TtlCache<UserInfo>;
-  private readonly decisions: TtlCache<boolean>;
+  /** TokenReview answers by token hash; concurrent requests with one token share one review in flight. */
+  private readonly users: LRUCache<string, UserInfo, string>;
+  /** SubjectAccessReview answers by (user, namespace), shared the same way. */
+  private readonly decisions: LRUCache<string, boolean, { user: UserInfo; namespace: string }>;
 
   constructor(
     private readonly client: KubeClient,
     private readonly log: Logger,
-    metrics?: CfApiMetrics,
+    private readonly metrics?: CfApiMetrics,
   ) {
-    this.users = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('token', hit)));
-    this.decisions = new TtlCache(CACHE_TTL_MS, undefined, metrics && ((hit) => metrics.authCacheLookup('access', hit)));
+    this.users = new LRUCache({ max: CACHE_ENTRIES, ttl: CACHE_TTL_MS, fetchMethod: (_key, _stale, { context }) => this.review(context) });
+    this.decisions = new LRUCache({ max: CACHE_ENTRIES, ttl: CACHE_TTL_MS, fetchMethod: (_key, _stale, { context }) => this.accessReview(context.user, context.namespace) });
   }
 
   async authenticate(header: string | undefined): Promise<UserInfo> {
     const token = bearerToken(header);
-    const key = createHash('sha256').update(token).digest('hex');
-    const cached = this.users.get(key);
-    if (cached) return cached;
+    const status: LRUCache.Status<string, UserInfo, string> = {};
+    const user = await this.users.fetch(createHash('sha256').update(token).digest('hex'), { context: token, status });
+    this.metrics?.authCacheLookup('token', status.fetch !== 'miss');
+    return user!;
+  }
+
+  private async review(token: string): Promise<UserInfo> {
     const review = await this.client
       .create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })
       .catch((error: Error) => {
         this.log.error({ err: error }, 'TokenReview failed');
         throw new CfError(500, MESSAGES.tokenReviewFailed);
       });
+    // A refusal is thrown, so it is not cached: the next request with the token asks again.
     if (!review.status?.authenticated || !review.status.user?.username || isAnonymous(review.status.user)) throw unauthenticated(MESSAGES.tokenNotVerified);
-    this.users.set(key, review.status.user);
     return review.status.user;
   }
 
@@ -90,20 +97,24 @@ export class Authorizer {
     return false;
   }
 
-  private mayCreate(user: UserInfo, namespace: string): Promise<boolean> {
-    const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, namespace]);
-    return this.decisions.through(key, async () => {
-      const review = await this.client
-        .create<SubjectAccessReview>('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: 'create', group: GROUP, resource: PLURAL, namespace } },
-        })
-        .catch((error: Error) => {
-          this.log.error({ err: error }, 'SubjectAccessReview failed');
-          throw new CfError(500, MESSAGES.readFailed);
-        });
-      return review.status?.allowed === true;
-    });
+  private async mayCreate(user: UserInfo, namespace: string): Promise<boolean> {
+    const status: LRUCache.Status<string, boolean, { user: UserInfo; namespace: string }> = {};
+    const allowed = await this.decisions.fetch(JSON.stringify([user.username, user.uid, user.groups, user.extra, namespace]), { context: { user, namespace }, status });
+    this.metrics?.authCacheLookup('access', status.fetch !== 'miss');
+    return allowed!;
+  }
+
+  private async accessReview(user: UserInfo, namespace: string): Promise<boolean> {
+    const review = await this.client
+      .create<SubjectAccessReview>('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: 'create', group: GROUP, resource: PLURAL, namespace } },
+      })
+      .catch((error: Error) => {
+        this.log.error({ err: error }, 'SubjectAccessReview failed');
+        throw new CfError(500, MESSAGES.readFailed);
+      });
+    return review.status?.allowed === true;
   }
 }
