@@ -14,6 +14,7 @@ import { chaosScale, reportFigures, seconds, startFaultRun, type FaultRun } from
 import { eventually } from '../support/cluster.js';
 import { changeEveryPolicy, converged, invariantViolations } from '../support/convergence.js';
 import { LEASE_NAMESPACE } from '../support/operator.js';
+import { percentile } from '../bench/harness.js';
 
 const POLICIES = chaosScale(40, 1000);
 const KILLS = chaosScale(2, 6);
@@ -41,8 +42,6 @@ function watchLease(): { writes: { holder: string; at: number }[]; stop(): void 
   }, 200);
   return { writes, stop: () => clearInterval(timer) };
 }
-
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 
 beforeAll(async () => {
   run = await startFaultRun('failover', POLICIES);
