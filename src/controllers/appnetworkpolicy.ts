@@ -2,7 +2,6 @@
  * AppNetworkPolicy controller: gathers the policy and cluster facts, asks the pure planner for the
  * desired NetworkPolicy and conditions, writes what differs and reports status.
  */
-import { validateAppNetworkPolicy } from '../api/validate.js';
 import { API_VERSION, KIND, PLURAL, POLICIES_PATH, type AppNetworkPolicy, type Condition } from '../api/types.js';
 import type { DataplaneConfig } from '../config/dataplanes.js';
 import type { EntityConfig } from '../config/entities.js';
@@ -12,9 +11,12 @@ import { withMeshConditions } from '../planner/mesh-conditions.js';
 import { reachableCondition } from '../planner/reachable.js';
 import type { ControllerContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
+import { isUpToDate } from '../runtime/apply.js';
 import { isNotFound, isRefusal, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
+import { ExpectedWrites } from '../runtime/expected-writes.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
+import { specIssues } from './spec-issues.js';
 import { FactsSource, type FactChange } from './facts.js';
 import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
@@ -37,6 +39,9 @@ export class AppNetworkPolicyController extends QueueController {
   private readonly facts: FactsSource;
   private readonly refs = new ReferenceIndex();
   private readonly reachability: LiveReachability;
+  /** This controller's status writes and NetworkPolicy writes; their own watch events need no reconcile. */
+  private readonly expectedStatus = new ExpectedWrites<AppNetworkPolicy & KubeObject>();
+  private readonly expectedNetworkPolicies = new ExpectedWrites<KubeObject>();
 
   constructor(
     ctx: ControllerContext,
@@ -51,14 +56,27 @@ export class AppNetworkPolicyController extends QueueController {
 
     const onPolicy = (p: AppNetworkPolicy & KubeObject) => {
       this.refs.set(keyOf(p), referencesOf(p));
-      this.queue.add(keyOf(p));
+      if (!this.expectedStatus.isExpected(keyOf(p), p)) this.queue.add(keyOf(p));
     };
-    this.policies.on({ add: onPolicy, update: onPolicy, delete: (p) => this.refs.delete(keyOf(p)) });
-    const onGenerated = (np: KubeObject) => {
+    const onPolicyDeleted = (p: AppNetworkPolicy & KubeObject) => {
+      this.refs.delete(keyOf(p));
+      this.expectedStatus.forget(keyOf(p));
+    };
+    this.policies.on({ add: onPolicy, update: onPolicy, delete: onPolicyDeleted });
+    const ownerKey = (np: KubeObject) => {
       const owner = controllerOwnerName(np, KIND);
-      if (owner) this.queue.add(`${np.metadata!.namespace}/${owner}`);
+      return owner && `${np.metadata!.namespace}/${owner}`;
     };
-    this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGenerated });
+    const onGenerated = (np: KubeObject) => {
+      const owner = ownerKey(np);
+      if (owner && !this.expectedNetworkPolicies.isExpected(keyOf(np), np)) this.queue.add(owner);
+    };
+    const onGeneratedDeleted = (np: KubeObject) => {
+      this.expectedNetworkPolicies.forget(keyOf(np));
+      const owner = ownerKey(np);
+      if (owner) this.queue.add(owner);
+    };
+    this.networkPolicies.on({ add: onGenerated, update: onGenerated, delete: onGeneratedDeleted });
     this.facts.onChange((change) => this.keysAffectedBy(change).forEach((key) => this.queue.add(key)));
     options.mesh?.onChange((keys) => (keys === 'all' ? this.allKeys() : keys).forEach((key) => this.queue.add(key)));
     // Reachable depends on the NetworkPolicies selecting the policy's own and its peers' pods, and on those pods.
@@ -95,7 +113,7 @@ export class AppNetworkPolicyController extends QueueController {
     // List items may lack apiVersion and kind; Events and owner references need them.
     const policy = { ...cached, apiVersion: API_VERSION, kind: KIND } as AppNetworkPolicy & KubeObject;
     const generation = policy.metadata.generation;
-    const schemaErrors = validateAppNetworkPolicy(policy).map((issue) => `${issue.path}: ${issue.message}`);
+    const schemaErrors = specIssues(policy).map((issue) => `${issue.path}: ${issue.message}`);
     const facts = { ...this.facts.current(), dataplane: this.facts.dataplane(this.options.dataplane) };
     const plan = planAppNetworkPolicy({ policy, facts, entities: this.options.entities, schemaErrors });
     let programmed: Condition;
@@ -105,14 +123,18 @@ export class AppNetworkPolicyController extends QueueController {
       programmed = condition('Programmed', 'False', accepted?.reason ?? Reason.InvalidSpec, 'nothing was written for this generation; objects generated from the last accepted generation stay in force', generation);
     } else {
       const npName = plan.networkPolicy.metadata.name;
+      const desired = plan.networkPolicy as unknown as KubeObject;
+      const npKey = `${namespace}/${npName}`;
+      this.expectedNetworkPolicies.expect(npKey, (np) => isUpToDate(desired, np));
       try {
-        const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, plan.networkPolicy as unknown as KubeObject, log);
+        const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, desired, log);
         programmed =
           written.outcome === 'conflict'
             ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)
             : condition('Programmed', 'True', Reason.Programmed, `NetworkPolicy ${npName} is current`, generation);
         if (written.outcome !== 'conflict') this.reachability.written(plan.networkPolicy);
       } catch (error) {
+        this.expectedNetworkPolicies.forget(npKey);
         failure = error;
         programmed = condition('Programmed', 'False', Reason.ApplyFailed, `writing NetworkPolicy ${npName}: ${(error as Error).message}`, generation);
       }
@@ -146,9 +168,14 @@ export class AppNetworkPolicyController extends QueueController {
     }
   }
 
-  /** An Event when Reachable changes, so `kubectl describe` shows when a flow got blocked or through. */
+  /**
+   * An Event when Reachable changes, so `kubectl describe` shows when a flow got blocked or through.
+   * The first evaluation is news only when a flow is blocked: an event per new policy saying that its
+   * pods are not known yet would double the writes of a bulk import.
+   */
   private async recordReachableChange(policy: AppNetworkPolicy & KubeObject, reachable: Condition): Promise<void> {
     const previous = policy.status?.conditions?.find((c) => c.type === 'Reachable');
+    if (!previous && reachable.status !== 'False') return;
     if (previous?.status === reachable.status && previous.message === reachable.message) return;
     await this.ctx.events.record(policy, reachable.status === 'False' ? 'Warning' : 'Normal', reachable.reason, `Reachable ${reachable.status}: ${reachable.message}`);
   }
@@ -158,11 +185,14 @@ export class AppNetworkPolicyController extends QueueController {
     const absent = KSTATUS_TYPES.filter((type) => !conditions.some((c) => c.type === type));
     const status = { observedGeneration: policy.metadata.generation, conditions: mergeConditions(policy.status?.conditions, conditions, now, absent) };
     if (!statusNeedsUpdate(policy.status, status)) return;
+    const key = keyOf(policy);
+    this.expectedStatus.expect(key, (p) => !p.metadata.deletionTimestamp && p.metadata.generation === status.observedGeneration && !statusNeedsUpdate(p.status, status));
     const path = `/apis/${API_VERSION}/namespaces/${policy.metadata.namespace}/${PLURAL}/${policy.metadata.name}/status`;
     try {
       await this.ctx.client.mergePatch(path, { status });
       this.ctx.metrics.apiRequests.inc({ kind: KIND, verb: 'patch-status' });
     } catch (error) {
+      this.expectedStatus.forget(key);
       if (!isNotFound(error)) throw error; // Deleted meanwhile: nothing to report on.
     }
   }

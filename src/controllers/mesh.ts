@@ -10,7 +10,6 @@
 import { MESH_KINDS, meshCollectionPath, meshKindInfo, SIDECAR_CONTAINER, SIDECAR_STATUS_ANNOTATION, type MeshKind } from '../api/istio.js';
 import { SPACES_PATH } from '../api/space.js';
 import { API_VERSION, KIND, LABEL_APP_NAME, LABEL_MANAGED_BY, MANAGED_BY, PLURAL, POLICIES_PATH, type AppNetworkPolicy } from '../api/types.js';
-import { validateAppNetworkPolicy } from '../api/validate.js';
 import type { EntityConfig } from '../config/entities.js';
 import type { MeshConfig } from '../config/mesh.js';
 import { planMesh, type DesiredMeshObject, type MeshFacts } from '../planner/mesh.js';
@@ -25,6 +24,7 @@ import { FactsSource } from './facts.js';
 import type { MeshStatusBoard } from './mesh-status.js';
 import { APP_PODS } from './pods.js';
 import { ReferenceIndex } from './reference-index.js';
+import { specIssues } from './spec-issues.js';
 
 const NAME = 'mesh';
 
@@ -130,7 +130,7 @@ export class MeshController extends QueueController {
       .list(namespace)
       .filter((p) => !p.metadata.deletionTimestamp)
       .map((p) => ({ ...p, apiVersion: API_VERSION, kind: KIND }) as AppNetworkPolicy & KubeObject);
-    const rejected = new Set(policies.filter((p) => validateAppNetworkPolicy(p).length).map((p) => p.metadata.name));
+    const rejected = new Set(policies.filter((p) => specIssues(p).length).map((p) => p.metadata.name));
     const plan = planMesh({ namespace, policies, rejected, facts: this.gather(namespace, policies), config: this.options.mesh, entities: this.options.entities });
 
     const problems = new Map<string, WriteProblem>();

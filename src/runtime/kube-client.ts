@@ -4,7 +4,7 @@
  */
 import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { fetch } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { ObjectMetadata } from '../api/types.js';
 import { apiRoute } from './api-route.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -81,7 +81,7 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 }
 
 /** Retry-After in seconds (what the API server sends) or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
   const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - now;
   return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
@@ -97,7 +97,7 @@ export class KubeClient {
    * client-node builds a new connection pool for every request it authenticates; one per client keeps
    * TLS connections alive and reused instead of opening (and leaving idle) one per call.
    */
-  private dispatcher?: ReturnType<RequestContext['getDispatcher']>;
+  private dispatcher?: Dispatcher;
   private readonly limiter?: TokenBucket;
   private readonly host: string;
 
@@ -157,32 +157,36 @@ export class KubeClient {
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const timeout = AbortSignal.timeout(this.settings.timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      let response: Awaited<ReturnType<typeof fetch>>;
+      let response: Dispatcher.ResponseData;
       let text: string;
       try {
-        response = await fetch(url, { method, headers, body, dispatcher: (this.dispatcher ??= requestContext.getDispatcher()), signal });
-        text = await response.text();
+        // undici's request API rather than fetch: no web streams or spec-mandated copies on every call.
+        this.dispatcher ??= requestContext.getDispatcher() ?? getGlobalDispatcher();
+        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers, body, signal });
+        text = await response.body.text();
       } catch (error) {
         this.observer?.response(method, '<error>', this.host);
         if (options.signal?.aborted) throw error;
         if (timeout.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
-        if (!isRead || attempt >= this.settings.maxRetries) throw error;
+        if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${(error as Error).message}`, { cause: error });
         this.observer?.retry('connection');
         await sleep(backoffMs(attempt));
         continue;
       }
-      onStatus(response.status);
-      this.observer?.response(method, String(response.status), this.host);
-      if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
-      const throttled = response.status === 429;
-      if (attempt < this.settings.maxRetries && (throttled || (isRead && RETRIED_READ_STATUSES.has(response.status)))) {
+      const status = response.statusCode;
+      onStatus(status);
+      this.observer?.response(method, String(status), this.host);
+      if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+      const throttled = status === 429;
+      if (attempt < this.settings.maxRetries && (throttled || (isRead && RETRIED_READ_STATUSES.has(status)))) {
         this.observer?.retry(throttled ? 'throttled' : 'server-error');
-        const asked = throttled ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+        const retryAfter = response.headers['retry-after'];
+        const asked = throttled ? retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) : undefined;
         // Clients told the same Retry-After should not all come back in the same millisecond.
         await sleep(asked === undefined ? backoffMs(attempt) : asked + backoffMs(0));
         continue;
       }
-      throw apiError(response.status, text, method, path);
+      throw apiError(status, text, method, path);
     }
   }
 

@@ -88,6 +88,13 @@ export function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/** CPU seconds (user and system) a process has used so far, from the kernel's accounting. */
+export function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** What the operator writes for its own work; its leader-election Lease renewals are not counted here. */
 const OPERATOR_RESOURCES = new Set(['networkpolicies', 'appnetworkpolicies', 'events', 'sidecars', 'authorizationpolicies', 'peerauthentications']);
 

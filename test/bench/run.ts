@@ -20,6 +20,12 @@ export interface BenchResult {
   reachableSeconds: number;
   ratio: number;
   ratioWithStatus: number;
+  /** Writes per policy while converging, by verb and resource (two is the least: the NetworkPolicy and the status). */
+  convergenceWritesPerPolicy: Record<string, number>;
+  /** AppNetworkPolicy reconciles per policy while converging (one is the least). */
+  reconcilesPerPolicy: number;
+  /** The operator's CPU time while converging, per policy: what it takes from the API server on shared cores. */
+  cpuMsPerPolicy: number;
   idleWrites: Record<string, number>;
   churn: { p50: number; p99: number; updates: number };
   peakRssMiB: number;
@@ -43,6 +49,9 @@ export async function runScale(cluster: BenchCluster, plan: BenchPlan, prefix: s
       reachableSeconds: converged.reachableSeconds,
       ratio: converged.seconds / ceilingSeconds,
       ratioWithStatus: converged.seconds / (ceilingSeconds + converged.statusCeilingSeconds),
+      convergenceWritesPerPolicy: Object.fromEntries(Object.entries(converged.writes).map(([key, count]) => [key, Number((count / plan.policies).toFixed(2))])),
+      reconcilesPerPolicy: converged.reconciles / plan.policies,
+      cpuMsPerPolicy: (1000 * converged.cpuSeconds) / plan.policies,
       idleWrites: idle,
       churn,
       peakRssMiB: peakRssMiB(converged.operator.process.pid!),
@@ -63,6 +72,9 @@ export function formatResults(results: readonly BenchResult[]): string {
       `${r.reachableSeconds.toFixed(2)} (${((100 * r.reachableSeconds) / r.convergenceSeconds).toFixed(1)} %)`,
       r.ratio.toFixed(2),
       r.ratioWithStatus.toFixed(2),
+      r.reconcilesPerPolicy.toFixed(2),
+      r.cpuMsPerPolicy.toFixed(1),
+      Object.entries(r.convergenceWritesPerPolicy).map(([key, count]) => `${key} ${count}`).join(', '),
       Object.keys(r.idleWrites).length ? JSON.stringify(r.idleWrites) : '0',
       `${r.churn.p50} / ${r.churn.p99} (${r.churn.updates})`,
       r.peakRssMiB.toFixed(0),
@@ -70,8 +82,8 @@ export function formatResults(results: readonly BenchResult[]): string {
     ].join(' | '),
   );
   return [
-    '| policies | ceiling s | ceiling with status s | operator s | Reachable s (share) | operator/ceiling | operator/ceiling with status | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | Spaces → DenyAll s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| policies | ceiling s | ceiling with status s | operator s | Reachable s (share) | operator/ceiling | operator/ceiling with status | reconciles per policy | operator CPU ms per policy | writes per policy while converging | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | Spaces → DenyAll s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Informer } from '../../src/runtime/informer.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { apiServerWrites, createNamespaces, difference, inPool, peakRssMiB, percentile, secondsUntil, type BenchCluster } from './harness.js';
+import { apiServerWrites, cpuSeconds, createNamespaces, difference, inPool, peakRssMiB, percentile, secondsUntil, type BenchCluster } from './harness.js';
 
 export interface ScaleOptions {
   policies: number;
@@ -70,6 +70,12 @@ export interface ConvergenceResult {
   statusCeilingSeconds: number;
   /** The operator's own count of time spent on Reachable (evaluations and engine upkeep) while converging. */
   reachableSeconds: number;
+  /** Writes the API server served on the operator's resources from its start until convergence, by verb and resource. */
+  writes: Record<string, number>;
+  /** CPU seconds the operator process used from its start until convergence. */
+  cpuSeconds: number;
+  /** AppNetworkPolicy reconciles from the operator's start until convergence. */
+  reconciles: number;
   operator: OperatorProcess;
   namespaces: string[];
 }
@@ -116,6 +122,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   const namespaces = await seedPolicies(cluster, options, prefix);
   const statusCeilingSeconds = await statusCeiling(cluster, options, namespaces);
   const convergence = await watchConvergence(cluster, options.policies);
+  const writesBefore = await apiServerWrites(cluster.admin);
   const started = Date.now();
   const operator = await startOperator({
     kubeconfig: cluster.plane.kubeconfig,
@@ -125,8 +132,12 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     env: options.operatorHeapMiB ? { NODE_OPTIONS: `--max-old-space-size=${options.operatorHeapMiB}` } : {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
-  const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(await operator.metrics())?.[1] ?? NaN);
-  return { seconds, statusCeilingSeconds, reachableSeconds, operator, namespaces };
+  const cpu = cpuSeconds(operator.process.pid!);
+  const writes = difference(await apiServerWrites(cluster.admin), writesBefore);
+  const metrics = await operator.metrics();
+  const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{controller="appnetworkpolicy",[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return { seconds, statusCeilingSeconds, reachableSeconds, writes, cpuSeconds: cpu, reconciles, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */

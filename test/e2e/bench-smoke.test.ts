@@ -15,6 +15,11 @@ describe('benchmark smoke run', () => {
     expect(result.reachableSeconds).toBeGreaterThan(0);
     expect(result.ceilingWithStatusSeconds).toBeGreaterThan(result.ceilingSeconds);
     expect(result.idleWrites).toEqual({});
+    // A new policy costs one reconcile and two writes: the watch events of its own writes are not news.
+    expect(result.reconcilesPerPolicy).toBeLessThan(1.5);
+    // (The API server may count the last writes only after their watch events showed convergence.)
+    expect(result.convergenceWritesPerPolicy['POST networkpolicies']).toBeLessThanOrEqual(1);
+    expect(result.convergenceWritesPerPolicy['PATCH appnetworkpolicies']).toBeLessThanOrEqual(1);
     expect(result.churn.updates).toBe(15);
     expect(result.peakRssMiB).toBeGreaterThan(0);
     expect(result.spacesDenyAllSeconds).toBeGreaterThan(0);

@@ -91,9 +91,9 @@ describe('timeouts and connection errors', () => {
     const config = admin.config;
     const nowhere = new KubeClient(Object.assign(Object.create(Object.getPrototypeOf(config)), config, { getCurrentCluster: () => ({ ...config.getCurrentCluster()!, server: `https://127.0.0.1:${port}` }) }), { ...DEFAULT_CLIENT_SETTINGS, maxRetries: 2 }, { response: () => undefined, retry: (cause) => retries.push(cause) });
     const retries: RetryCause[] = [];
-    await expect(nowhere.get('/api/v1/namespaces/default')).rejects.toThrow('fetch failed');
+    await expect(nowhere.get('/api/v1/namespaces/default')).rejects.toThrow(`GET /api/v1/namespaces/default: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(retries).toEqual(['connection', 'connection']);
-    await expect(nowhere.create('/api/v1/namespaces', { metadata: { name: 'never' } })).rejects.toThrow('fetch failed');
+    await expect(nowhere.create('/api/v1/namespaces', { metadata: { name: 'never' } })).rejects.toThrow(`POST /api/v1/namespaces: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(retries).toHaveLength(2);
   });
 });

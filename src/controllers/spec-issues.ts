@@ -1,0 +1,16 @@
+/**
+ * Schema and CEL validation of cached AppNetworkPolicies, once per cached object: a watch event brings
+ * a new object, while resyncs and the reconciles that other objects' changes cause reuse the cached one.
+ * Keyed by the spec object, which a reconcile's shallow copy of the policy shares with the cache.
+ */
+import type { AppNetworkPolicy } from '../api/types.js';
+import { validateAppNetworkPolicy, type ValidationIssue } from '../api/validate.js';
+
+const issuesBySpec = new WeakMap<object, ValidationIssue[]>();
+
+export function specIssues(policy: AppNetworkPolicy): ValidationIssue[] {
+  if (!policy.spec || typeof policy.spec !== 'object') return validateAppNetworkPolicy(policy);
+  let issues = issuesBySpec.get(policy.spec);
+  if (!issues) issuesBySpec.set(policy.spec, (issues = validateAppNetworkPolicy(policy)));
+  return issues;
+}
