@@ -49,8 +49,10 @@ export class MeshController extends QueueController {
   private readonly pods: Informer<Pod>;
   private readonly spaces: Informer<KubeObject>;
   private readonly facts: FactsSource;
-  /** Namespace -> the apps (`app:<space>/<app>`) its ingress rules name, whose service accounts it needs. */
+  /** Per policy (`<namespace>/<name>`), the apps it names as ingress sources: their pods' service accounts matter. */
   private readonly sources = new ReferenceIndex();
+  /** The generation last seen per policy: a status update (most policy events) changes nothing planned here. */
+  private readonly seenGenerations = new Map<string, number | undefined>();
 
   constructor(
     ctx: ControllerContext,
@@ -69,12 +71,21 @@ export class MeshController extends QueueController {
     this.facts = FactsSource.for(ctx.informers);
     options.status.detectWith(() => this.mode());
 
-    const onPolicy = (p: KubeObject) => {
-      const namespace = p.metadata!.namespace!;
-      this.sources.set(namespace, ingressAppPeers(this.policies.list(namespace), namespace).map((ref) => `app:${ref}`));
+    const onPolicy = (p: AppNetworkPolicy & KubeObject) => {
+      const { namespace, name, generation, deletionTimestamp } = p.metadata as { namespace: string; name: string; generation?: number; deletionTimestamp?: string };
+      const key = `${namespace}/${name}`;
+      if (!deletionTimestamp && this.seenGenerations.has(key) && this.seenGenerations.get(key) === generation) return;
+      this.seenGenerations.set(key, generation);
+      this.sources.set(key, ingressAppPeers([p], namespace).map((ref) => `app:${ref}`));
       this.queue.add(namespace);
     };
-    this.policies.on({ add: onPolicy, update: onPolicy, delete: onPolicy });
+    const onPolicyDeleted = (p: KubeObject) => {
+      const key = `${p.metadata!.namespace}/${p.metadata!.name}`;
+      this.seenGenerations.delete(key);
+      this.sources.delete(key);
+      this.queue.add(p.metadata!.namespace!);
+    };
+    this.policies.on({ add: onPolicy, update: onPolicy, delete: onPolicyDeleted });
     const onNamespaced = (o: KubeObject) => this.queue.add(o.metadata!.namespace!);
     for (const informer of this.meshObjects.values()) {
       informer.on({ add: onNamespaced, update: onNamespaced, delete: onNamespaced });
@@ -82,7 +93,7 @@ export class MeshController extends QueueController {
     }
     const onAppFact = (namespace: string, app: string | undefined) => {
       this.queue.add(namespace);
-      if (app) this.sources.keysFor(`app:${namespace}/${app}`).forEach((key) => this.queue.add(key));
+      if (app) this.sources.keysFor(`app:${namespace}/${app}`).forEach((policy) => this.queue.add(policy.slice(0, policy.indexOf('/'))));
     };
     const onPod = (pod: Pod) => onAppFact(pod.metadata!.namespace!, pod.metadata!.labels?.[LABEL_APP_NAME]);
     this.pods.on({ add: onPod, update: onPod, delete: onPod });
