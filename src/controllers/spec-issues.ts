@@ -11,6 +11,11 @@ const issuesBySpec = new WeakMap<object, ValidationIssue[]>();
 export function specIssues(policy: AppNetworkPolicy): ValidationIssue[] {
   if (!policy.spec || typeof policy.spec !== 'object') return validateAppNetworkPolicy(policy);
   let issues = issuesBySpec.get(policy.spec);
-  if (!issues) issuesBySpec.set(policy.spec, (issues = validateAppNetworkPolicy(policy)));
+  if (!issues) {
+    // Status is the operator's own report, written through its subresource; only the user's part is checked.
+    const userPart: Partial<AppNetworkPolicy> = { ...policy };
+    delete userPart.status;
+    issuesBySpec.set(policy.spec, (issues = validateAppNetworkPolicy(userPart)));
+  }
   return issues;
 }
