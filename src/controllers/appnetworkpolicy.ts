@@ -127,7 +127,9 @@ export class AppNetworkPolicyController extends QueueController {
       const npKey = `${namespace}/${npName}`;
       this.expectedNetworkPolicies.expect(npKey, (np) => isUpToDate(desired, np));
       try {
-        const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, desired, log);
+        // Programmed for this very generation before: a NetworkPolicy that differs was changed by someone else.
+        const drifted = policy.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True' && c.observedGeneration === generation) ?? false;
+        const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, desired, log, drifted);
         programmed =
           written.outcome === 'conflict'
             ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)

@@ -40,7 +40,9 @@ export type WriteResult = { outcome: ApplyOutcome; object?: KubeObject } | { out
 
 /**
  * Writes `desired` for `owner` when the cached object differs. A same-named object that `owner`
- * does not own is never taken over: the result says so and the caller reports it.
+ * does not own is never taken over: the result says so and the caller reports it. `drifted`: the
+ * owner's wish did not change since it was last written, so an update undoes somebody else's change
+ * and is reported with an Event (a user's own spec change is not news to them).
  */
 export async function writeOwnedNetworkPolicy(
   ctx: ControllerContext,
@@ -48,6 +50,7 @@ export async function writeOwnedNetworkPolicy(
   owner: KubeObject,
   desired: KubeObject,
   log: Logger,
+  drifted = true,
 ): Promise<WriteResult> {
   const { name, namespace } = desired.metadata as { name: string; namespace: string };
   const collectionPath = networkPolicyCollection(namespace);
@@ -56,21 +59,21 @@ export async function writeOwnedNetworkPolicy(
   if (!live) {
     // The cache holds only objects labelled as ours: a same-named object may exist without the label.
     const found = await createUnlessExists(ctx.client, collectionPath, desired);
-    if ('created' in found) return written(ctx, owner, desired, log, { outcome: 'created', object: found.created });
+    if ('created' in found) return written(ctx, owner, desired, log, { outcome: 'created', object: found.created }, drifted);
     live = found.existing;
   }
   if (live && !ownedBy(live, owner)) {
     return { outcome: 'conflict', message: `NetworkPolicy ${namespace}/${name} already exists and is not managed by this ${owner.kind}; rename or remove it` };
   }
   const result = await applyIfChanged({ client: ctx.client, collectionPath, desired, live });
-  return result.outcome === 'unchanged' ? result : written(ctx, owner, desired, log, result);
+  return result.outcome === 'unchanged' ? result : written(ctx, owner, desired, log, result, drifted);
 }
 
 /** Counts, logs and (for a correction) reports a write. */
-async function written(ctx: ControllerContext, owner: KubeObject, desired: KubeObject, log: Logger, result: { outcome: ApplyOutcome; object?: KubeObject }): Promise<WriteResult> {
+async function written(ctx: ControllerContext, owner: KubeObject, desired: KubeObject, log: Logger, result: { outcome: ApplyOutcome; object?: KubeObject }, drifted: boolean): Promise<WriteResult> {
   const { name, namespace } = desired.metadata as { name: string; namespace: string };
   ctx.metrics.apiRequests.inc({ kind: 'NetworkPolicy', verb: result.outcome === 'created' ? 'create' : 'apply' });
   log.info({ reason: result.outcome, networkPolicy: name }, `NetworkPolicy ${result.outcome}`);
-  if (result.outcome === 'updated') await ctx.events.record(owner, 'Normal', 'Updated', `NetworkPolicy ${namespace}/${name} was brought back to the desired state`);
+  if (result.outcome === 'updated' && drifted) await ctx.events.record(owner, 'Normal', 'Updated', `NetworkPolicy ${namespace}/${name} was brought back to the desired state`);
   return result;
 }

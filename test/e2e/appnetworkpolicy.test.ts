@@ -65,6 +65,10 @@ afterAll(async () => {
 });
 
 describe('AppNetworkPolicy controller', () => {
+  /** The Events saying partner-api's NetworkPolicy was brought back after somebody else changed it. */
+  const corrections = async () =>
+    (await admin.list<KubeObject & { reason?: string; message?: string }>('/api/v1/namespaces/partner-cp/events', { fieldSelector: 'involvedObject.name=partner-api' })).items.filter((e) => e.reason === 'Updated');
+
   it('programs the partner-api scenario and reports Ready, and kubectl wait sees it', async () => {
     await admin.create(policyPath('partner-cp'), partnerApi());
     const waited = await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'partner-cp', 'appnetpol/partner-api']);
@@ -101,6 +105,8 @@ describe('AppNetworkPolicy controller', () => {
       expect((np.spec.egress as { ports: unknown[] }[])[0].ports).toEqual([{ protocol: 'TCP', port: 5555, endPort: 5560 }]);
     });
     await readyPolicy('partner-cp', 'partner-api');
+    // Carrying out the user's own change is not news: only undoing somebody else's is reported.
+    expect((await corrections()).length).toBe(0);
   });
 
   it('undoes a hand edit and recreates a deleted NetworkPolicy', async () => {
@@ -108,6 +114,7 @@ describe('AppNetworkPolicy controller', () => {
     const before = await admin.get<NetworkPolicy>(path);
     await admin.mergePatch(path, { spec: { ingress: [{}] } });
     await eventually(async () => expect((await admin.get<NetworkPolicy>(path)).spec.ingress).toEqual(before.spec.ingress));
+    await eventually(async () => expect((await corrections()).map((e) => e.message)).toContain('NetworkPolicy partner-cp/appnetpol-partner-api was brought back to the desired state'));
 
     await admin.mergePatch(path, { spec: { podSelector: { matchLabels: { extra: 'widened' } } } });
     await eventually(async () => expect((await admin.get<NetworkPolicy>(path)).spec.podSelector).toEqual(before.spec.podSelector));
