@@ -11,8 +11,8 @@ import { apiServerWrites, createNamespaces, difference, inPool, peakRssMiB, perc
 
 export interface ScaleOptions {
   policies: number;
-  /** V8 heap limit for the operator, as a container memory limit would set it; undefined: Node's default. */
-  operatorHeapMiB?: number;
+  /** NODE_OPTIONS of the operator's process (the Deployment's V8 settings); undefined: Node's defaults. */
+  operatorNodeOptions?: string;
   namespaces: number;
   concurrency: number;
   resyncSeconds: number;
@@ -66,6 +66,8 @@ export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions,
 
 export interface ConvergenceResult {
   seconds: number;
+  /** Seconds from starting the operator's process to the first status it wrote, seen through a watch. */
+  firstStatusSeconds: number;
   /** Seconds a plain client needs for the N status writes that make policies Ready, at the same concurrency. */
   statusCeilingSeconds: number;
   /** The operator's own count of time spent on Reachable (evaluations and engine upkeep) while converging. */
@@ -80,14 +82,23 @@ const isReady = (p: Policy) => p.status?.observedGeneration === p.metadata?.gene
 
 /**
  * Watches (rather than polls) AppNetworkPolicies and managed NetworkPolicies, so observing the
- * convergence adds no list load to the API server the operator is measured against.
+ * convergence adds no list load to the API server the operator is measured against. `firstStatusAt`
+ * is when the first status for a policy's current generation arrived: the operator's first reconcile
+ * that wrote (the seeded status has observedGeneration 0).
  */
-async function watchConvergence(cluster: BenchCluster, policies: number): Promise<{ done: () => Promise<boolean>; stop: () => Promise<void> }> {
+async function watchConvergence(cluster: BenchCluster, policies: number): Promise<{ done: () => Promise<boolean>; firstStatusAt: () => number | undefined; stop: () => Promise<void> }> {
   const ready = new Informer<Policy>(cluster.admin, { resource: 'bench-policies', path: `${POLICIES}/appnetworkpolicies` }, silent);
   const generated = new Informer<KubeObject>(cluster.admin, { resource: 'bench-networkpolicies', path: `${NETPOL}/networkpolicies`, labelSelector: MANAGED }, silent);
+  let firstStatusAt: number | undefined;
+  ready.on({
+    update: (p) => {
+      if (firstStatusAt === undefined && p.status?.observedGeneration === p.metadata?.generation) firstStatusAt = Date.now();
+    },
+  });
   await Promise.all([ready.start(), generated.start()]);
   return {
     done: async () => generated.list().length >= policies && ready.list().filter(isReady).length >= policies,
+    firstStatusAt: () => firstStatusAt,
     stop: async () => void (await Promise.all([ready.stop(), generated.stop()])),
   };
 }
@@ -122,11 +133,12 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     logDir,
     name: prefix,
     args: ['--concurrency', String(options.concurrency), '--resync-seconds', String(options.resyncSeconds), '--log-level', 'warn'],
-    env: options.operatorHeapMiB ? { NODE_OPTIONS: `--max-old-space-size=${options.operatorHeapMiB}` } : {},
+    env: options.operatorNodeOptions ? { NODE_OPTIONS: options.operatorNodeOptions } : {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
+  const firstStatusSeconds = (convergence.firstStatusAt()! - started) / 1000;
   const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(await operator.metrics())?.[1] ?? NaN);
-  return { seconds, statusCeilingSeconds, reachableSeconds, operator, namespaces };
+  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */
