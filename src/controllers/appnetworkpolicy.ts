@@ -18,7 +18,7 @@ import { QueueController, type QueueControllerOptions } from '../runtime/queue-c
 import { FactsSource, type FactChange } from './facts.js';
 import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
-import { controllerOwnerName, managedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
+import { controllerOwnerName, managedNetworkPolicies, type ManagedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
 import { ReferenceIndex } from './reference-index.js';
 
 const NAME = 'appnetworkpolicy';
@@ -33,7 +33,7 @@ export interface AppNetworkPolicyControllerOptions extends QueueControllerOption
 
 export class AppNetworkPolicyController extends QueueController {
   private readonly policies: Informer<AppNetworkPolicy & KubeObject>;
-  private readonly networkPolicies: Informer<KubeObject>;
+  private readonly networkPolicies: ManagedNetworkPolicies;
   private readonly facts: FactsSource;
   private readonly refs = new ReferenceIndex();
   private readonly reachability: LiveReachability;

@@ -54,10 +54,12 @@ export class Informer<T extends KubeObject> {
   ) {
     const list = async (): Promise<KubernetesListObject<ClientObject>> => {
       const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-      const result = await client.list<T>(options.path, query);
+      // Trimmed page by page: a large first list never holds every object whole at once.
+      const result = await client.list<T>(options.path, query, (item) => trimmedForCache(item, options.trim));
       return { apiVersion: 'v1', kind: 'List', metadata: result.metadata, items: result.items };
     };
     this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
+    // Listed objects arrive trimmed already; trimming again finds nothing left to drop.
     this.listWatch.on('add', (obj: T) => {
       const cached = trimmedForCache(obj, options.trim);
       this.handlers.forEach((h) => h.add?.(cached));
