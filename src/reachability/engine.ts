@@ -246,12 +246,13 @@ export class PolicyEngine {
     if (!peer.podSelector && !peer.namespaceSelector) return { index, matches: () => false };
     const pods = peer.podSelector ? compileSelector(peer.podSelector) : undefined;
     const namespaces = peer.namespaceSelector ? compileSelector(peer.namespaceSelector) : undefined;
-    const namespaceMatches = new Map<string, boolean>();
+    // Made on the first evaluation: most compiled policies never select a pod that is evaluated.
+    let namespaceMatches: Map<string, boolean> | undefined;
     let matchedAtVersion = this.namespaceVersion;
     const inNamespace = (namespace: string): boolean => {
       if (!namespaces) return namespace === policyNamespace;
-      if (matchedAtVersion !== this.namespaceVersion) {
-        namespaceMatches.clear();
+      if (!namespaceMatches || matchedAtVersion !== this.namespaceVersion) {
+        namespaceMatches = new Map();
         matchedAtVersion = this.namespaceVersion;
       }
       let matched = namespaceMatches.get(namespace);
