@@ -49,7 +49,7 @@ export class MeshController extends QueueController {
   private readonly pods: Informer<Pod>;
   private readonly spaces: Informer<KubeObject>;
   private readonly facts: FactsSource;
-  /** Namespace -> the apps (`app:<space>/<app>`) its ingress rules name, whose service accounts it needs. */
+  /** Policy (`<namespace>/<name>`) -> the apps (`app:<space>/<app>`) its ingress rules name, whose service accounts its namespace needs. */
   private readonly sources = new ReferenceIndex();
 
   constructor(
@@ -69,12 +69,14 @@ export class MeshController extends QueueController {
     this.facts = FactsSource.for(ctx.informers);
     options.status.detectWith(() => this.mode());
 
-    const onPolicy = (p: KubeObject) => {
-      const namespace = p.metadata!.namespace!;
-      this.sources.set(namespace, ingressAppPeers(this.policies.list(namespace), namespace).map((ref) => `app:${ref}`));
+    // Indexed per policy: a policy's event costs its own peers, not a scan of its namespace's policies.
+    const onPolicy = (p: AppNetworkPolicy & KubeObject, deleted = false) => {
+      const namespace = p.metadata.namespace!;
+      if (deleted) this.sources.delete(`${namespace}/${p.metadata.name}`);
+      else this.sources.set(`${namespace}/${p.metadata.name}`, ingressAppPeers([p], namespace).map((ref) => `app:${ref}`));
       this.queue.add(namespace);
     };
-    this.policies.on({ add: onPolicy, update: onPolicy, delete: onPolicy });
+    this.policies.on({ add: (p) => onPolicy(p), update: (p) => onPolicy(p), delete: (p) => onPolicy(p, true) });
     const onNamespaced = (o: KubeObject) => this.queue.add(o.metadata!.namespace!);
     for (const informer of this.meshObjects.values()) {
       informer.on({ add: onNamespaced, update: onNamespaced, delete: onNamespaced });
@@ -82,7 +84,8 @@ export class MeshController extends QueueController {
     }
     const onAppFact = (namespace: string, app: string | undefined) => {
       this.queue.add(namespace);
-      if (app) this.sources.keysFor(`app:${namespace}/${app}`).forEach((key) => this.queue.add(key));
+      // The namespaces of the policies naming the app as a source (keys are <namespace>/<policy>).
+      if (app) this.sources.keysFor(`app:${namespace}/${app}`).forEach((key) => this.queue.add(key.slice(0, key.indexOf('/'))));
     };
     const onPod = (pod: Pod) => onAppFact(pod.metadata!.namespace!, pod.metadata!.labels?.[LABEL_APP_NAME]);
     this.pods.on({ add: onPod, update: onPod, delete: onPod });
