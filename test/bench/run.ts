@@ -25,6 +25,8 @@ export interface BenchResult {
   idleWrites: Record<string, number>;
   churn: { p50: number; p99: number; updates: number };
   peakRssMiB: number;
+  /** V8 heap in use at convergence (`nodejs_heap_size_used_bytes`). */
+  heapUsedMiB: number;
   spacesDenyAllSeconds?: number;
 }
 
@@ -49,6 +51,7 @@ export async function runScale(cluster: BenchCluster, plan: BenchPlan, prefix: s
       idleWrites: idle,
       churn,
       peakRssMiB: peakRssMiB(converged.operator.process.pid!),
+      heapUsedMiB: converged.heapUsedMiB,
       spacesDenyAllSeconds,
     };
   } finally {
@@ -70,12 +73,13 @@ export function formatResults(results: readonly BenchResult[]): string {
       Object.keys(r.idleWrites).length ? JSON.stringify(r.idleWrites) : '0',
       `${r.churn.p50} / ${r.churn.p99} (${r.churn.updates})`,
       r.peakRssMiB.toFixed(0),
+      r.heapUsedMiB.toFixed(0),
       r.spacesDenyAllSeconds?.toFixed(1) ?? '—',
     ].join(' | '),
   );
   return [
-    '| policies | ceiling s | ceiling with status s | operator s | start → first status s | Reachable s (share) | operator/ceiling | operator/ceiling with status | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | Spaces → DenyAll s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| policies | ceiling s | ceiling with status s | operator s | start → first status s | Reachable s (share) | operator/ceiling | operator/ceiling with status | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | heap used at convergence MiB | Spaces → DenyAll s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -72,6 +72,8 @@ export interface ConvergenceResult {
   statusCeilingSeconds: number;
   /** The operator's own count of time spent on Reachable (evaluations and engine upkeep) while converging. */
   reachableSeconds: number;
+  /** The operator's V8 heap in use when every policy was Ready (live objects and garbage not yet collected). */
+  heapUsedMiB: number;
   operator: OperatorProcess;
   namespaces: string[];
 }
@@ -137,8 +139,11 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
   const firstStatusSeconds = (convergence.firstStatusAt()! - started) / 1000;
-  const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(await operator.metrics())?.[1] ?? NaN);
-  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, operator, namespaces };
+  const metrics = await operator.metrics();
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const reachableSeconds = metric('appnetpol_reachability_seconds_total');
+  const heapUsedMiB = metric('nodejs_heap_size_used_bytes') / 2 ** 20;
+  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */
