@@ -25,7 +25,8 @@ await build({
   platform: 'node',
   target: 'node22',
   // Tracing's SDK, the CF API's web server and the graph renderer: loaded only when asked for.
-  external: ['@opentelemetry/sdk-node', 'fastify', '@fastify/*', '@viz-js/viz'],
+  // The OpenTelemetry API stays beside the SDK: with a bundled copy of its own, spans lost their parents.
+  external: ['@opentelemetry/*', 'fastify', '@fastify/*', '@viz-js/viz'],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __appnetpolCreateRequire } from 'node:module'; const require = __appnetpolCreateRequire(import.meta.url);" },
   sourcemap: true,
