@@ -5,13 +5,14 @@
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/types.js';
 import { applyIfChanged, createUnlessExists, isUpToDate, type ApplyOutcome } from '../runtime/apply.js';
 import type { ControllerContext } from '../runtime/controller.js';
-import type { InformerHandlers, InformerOptions } from '../runtime/informer.js';
+import { only, type InformerHandlers, type InformerOptions } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 
 export const NETWORK_POLICY_API = '/apis/networking.k8s.io/v1';
 
 const KEPT_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'annotations', 'ownerReferences'];
+const KEPT_METADATA_OTHERS = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'];
 
 /**
  * Every NetworkPolicy with only what its readers use: name, namespace, labels and spec for the
@@ -22,10 +23,8 @@ export const NETWORK_POLICIES: InformerOptions = {
   resource: 'networkpolicies',
   path: `${NETWORK_POLICY_API}/networkpolicies`,
   trim: (obj) => {
-    const metadata = obj.metadata ?? {};
-    for (const key of Object.keys(metadata)) if (!KEPT_METADATA.includes(key)) delete metadata[key];
-    if (!isManaged(obj)) delete metadata.annotations;
-    delete obj.status;
+    obj.metadata = only(obj.metadata ?? {}, isManaged(obj) ? KEPT_METADATA : KEPT_METADATA_OTHERS);
+    if (obj.status !== undefined) delete obj.status;
   },
 };
 
