@@ -11,12 +11,13 @@ import type { Logger } from '../runtime/logger.js';
 
 export const NETWORK_POLICY_API = '/apis/networking.k8s.io/v1';
 
-const KEPT_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'annotations', 'ownerReferences'];
 const KEPT_METADATA_OTHERS = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'];
+const KEPT_METADATA = [...KEPT_METADATA_OTHERS, 'annotations'];
 
 /**
  * Every NetworkPolicy with only what its readers use: name, namespace, labels and spec for the
- * reachability engine; annotations and owner references as well on the operator's own, for writes.
+ * reachability engine; owner references, so an object that lost the operator's label still wakes its
+ * owner; annotations as well on the operator's own, which writes compare.
  * Same options everywhere, so SharedInformers runs a single list and watch for them.
  */
 export const NETWORK_POLICIES: InformerOptions = {
