@@ -9,16 +9,17 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY hack ./hack
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
+# The bundle (hack/bundle.ts) is what runs; esbuild's binary comes as an optional dependency, without scripts.
+RUN npx tsc -p tsconfig.json && node dist/hack/bundle.js && npm prune --omit=dev --ignore-scripts
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/bundle ./dist/bundle
 USER 65532:65532
 # 8081: the controller's /healthz, /readyz, /metrics; 4002: `cf-api`.
 EXPOSE 8081 4002
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli/appnetpol.js"]
+ENTRYPOINT ["/nodejs/bin/node", "dist/bundle/appnetpol.js"]
 CMD ["controller"]

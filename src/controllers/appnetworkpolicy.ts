@@ -20,7 +20,7 @@ import { specIssues } from './spec-issues.js';
 import { FactsSource, type FactChange } from './facts.js';
 import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
-import { controllerOwnerName, managedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
+import { controllerOwnerName, managedNetworkPolicies, type ManagedNetworkPolicies, writeOwnedNetworkPolicy } from './network-policies.js';
 import { ReferenceIndex } from './reference-index.js';
 
 const NAME = 'appnetworkpolicy';
@@ -35,7 +35,7 @@ export interface AppNetworkPolicyControllerOptions extends QueueControllerOption
 
 export class AppNetworkPolicyController extends QueueController {
   private readonly policies: Informer<AppNetworkPolicy & KubeObject>;
-  private readonly networkPolicies: Informer<KubeObject>;
+  private readonly networkPolicies: ManagedNetworkPolicies;
   private readonly facts: FactsSource;
   private readonly refs = new ReferenceIndex();
   private readonly reachability: LiveReachability;

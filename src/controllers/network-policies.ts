@@ -1,25 +1,62 @@
-/** The NetworkPolicies the operator writes, watched through one informer shared by every controller. */
+/**
+ * The NetworkPolicies of the cluster, watched through one informer shared by every controller: the
+ * Reachable condition reads every NetworkPolicy, the controllers the ones the operator writes.
+ */
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/types.js';
 import { applyIfChanged, createUnlessExists, isUpToDate, type ApplyOutcome } from '../runtime/apply.js';
 import type { ControllerContext } from '../runtime/controller.js';
-import type { Informer, InformerOptions } from '../runtime/informer.js';
+import { only, type InformerHandlers, type InformerOptions } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 
 export const NETWORK_POLICY_API = '/apis/networking.k8s.io/v1';
 
-/** Same options everywhere, so SharedInformers runs a single list and watch for them. */
-export const MANAGED_NETWORK_POLICIES: InformerOptions = {
+const KEPT_METADATA_OTHERS = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'];
+const KEPT_METADATA = [...KEPT_METADATA_OTHERS, 'annotations'];
+
+/**
+ * Every NetworkPolicy with only what its readers use: name, namespace, labels and spec for the
+ * reachability engine; owner references, so an object that lost the operator's label still wakes its
+ * owner; annotations as well on the operator's own, which writes compare.
+ * Same options everywhere, so SharedInformers runs a single list and watch for them.
+ */
+export const NETWORK_POLICIES: InformerOptions = {
   resource: 'networkpolicies',
   path: `${NETWORK_POLICY_API}/networkpolicies`,
-  labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`,
+  trim: (obj) => {
+    obj.metadata = only(obj.metadata ?? {}, isManaged(obj) ? KEPT_METADATA : KEPT_METADATA_OTHERS);
+    if (obj.status !== undefined) delete obj.status;
+  },
 };
 
-/** The shared informer of the NetworkPolicies the operator writes; its size is what appnetpol_managed_objects reports. */
-export function managedNetworkPolicies(ctx: ControllerContext): Informer<KubeObject> {
-  const informer = ctx.informers.for<KubeObject>(MANAGED_NETWORK_POLICIES);
-  ctx.metrics.countManagedObjects('NetworkPolicy', () => informer.list().length);
-  return informer;
+function isManaged(np: KubeObject): boolean {
+  return np.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
+}
+
+/** What writes read of the NetworkPolicies the operator wrote (labelled as its own). */
+export interface ManagedNetworkPolicies {
+  get(name: string, namespace: string): KubeObject | undefined;
+  list(): KubeObject[];
+  /**
+   * Events of every NetworkPolicy, labelled or not: one that lost the operator's label must still
+   * wake its owner, which puts the label back. Handlers pick their own by owner reference.
+   */
+  on(handlers: InformerHandlers<KubeObject>): void;
+}
+
+/** The operator's NetworkPolicies, a view of the shared informer; its size is what appnetpol_managed_objects reports. */
+export function managedNetworkPolicies(ctx: ControllerContext): ManagedNetworkPolicies {
+  const informer = ctx.informers.for<KubeObject>(NETWORK_POLICIES);
+  const view: ManagedNetworkPolicies = {
+    get: (name, namespace) => {
+      const np = informer.get(name, namespace);
+      return np && isManaged(np) ? np : undefined;
+    },
+    list: () => informer.list().filter(isManaged),
+    on: (handlers) => informer.on(handlers),
+  };
+  ctx.metrics.countManagedObjects('NetworkPolicy', () => view.list().length);
+  return view;
 }
 
 export function networkPolicyCollection(namespace: string): string {
@@ -46,7 +83,7 @@ export type WriteResult = { outcome: ApplyOutcome; object?: KubeObject } | { out
  */
 export async function writeOwnedNetworkPolicy(
   ctx: ControllerContext,
-  cache: Informer<KubeObject>,
+  cache: ManagedNetworkPolicies,
   owner: KubeObject,
   desired: KubeObject,
   log: Logger,

@@ -5,7 +5,7 @@
  */
 import { SIDECAR_STATUS_ANNOTATION } from '../api/istio.js';
 import { LABEL_APP_NAME } from '../api/types.js';
-import type { InformerOptions } from '../runtime/informer.js';
+import { only, type InformerOptions } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kube-client.js';
 
 const KEPT_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'deletionTimestamp'];
@@ -17,9 +17,8 @@ interface PodFields {
 
 export function trimPod(obj: KubeObject): void {
   const pod = obj as KubeObject & PodFields;
-  const metadata = pod.metadata ?? {};
-  const sidecar = metadata.annotations?.[SIDECAR_STATUS_ANNOTATION];
-  for (const key of Object.keys(metadata)) if (!KEPT_METADATA.includes(key)) delete metadata[key];
+  const sidecar = pod.metadata?.annotations?.[SIDECAR_STATUS_ANNOTATION];
+  const metadata = (pod.metadata = only(pod.metadata ?? {}, KEPT_METADATA));
   if (sidecar !== undefined) metadata.annotations = { [SIDECAR_STATUS_ANNOTATION]: sidecar };
   const { spec, status } = pod;
   pod.spec = {

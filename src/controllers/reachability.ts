@@ -13,25 +13,12 @@ import { PolicyEngine } from '../reachability/engine.js';
 import type { NetworkPolicyObject, PodFacts } from '../reachability/model.js';
 import { MATCH_NONE, type LabelMatcher } from '../reachability/selectors.js';
 import { appOfPod, isRunnable, podFacts, standInApp, type AppEndpoint, type PodObject, type ReachabilityView } from '../reachability/snapshot.js';
-import type { Informer, InformerOptions } from '../runtime/informer.js';
+import type { Informer } from '../runtime/informer.js';
 import type { SharedInformers } from '../runtime/informers.js';
 import type { KubeObject } from '../runtime/kube-client.js';
 import type { FactsSource } from './facts.js';
-import { NETWORK_POLICY_API } from './network-policies.js';
+import { NETWORK_POLICIES } from './network-policies.js';
 import { APP_PODS } from './pods.js';
-
-const KEPT_METADATA = ['name', 'namespace', 'uid', 'resourceVersion', 'labels'];
-
-/** Every NetworkPolicy with only what the engine reads: name, namespace, labels and the spec. */
-const ALL_NETWORK_POLICIES: InformerOptions = {
-  resource: 'networkpolicies',
-  path: `${NETWORK_POLICY_API}/networkpolicies`,
-  trim: (obj) => {
-    const metadata = obj.metadata ?? {};
-    for (const key of Object.keys(metadata)) if (!KEPT_METADATA.includes(key)) delete metadata[key];
-    delete obj.status;
-  },
-};
 
 /** Reference keys of the apps a change may affect; `*` when it may affect every policy (a namespace's labels). */
 export type ReachabilityChange = readonly string[] | '*';
@@ -58,7 +45,7 @@ export class LiveReachability implements ReachabilityView {
         fn(...args);
         measure(Number(process.hrtime.bigint() - started) / 1e9);
       };
-    this.networkPolicies = informers.for(ALL_NETWORK_POLICIES);
+    this.networkPolicies = informers.for(NETWORK_POLICIES);
     const onPolicy = timed((np: KubeObject, removed: boolean) => {
       const { namespace, name } = np.metadata as { namespace: string; name: string };
       const before = this.engine.podSelectorOf(namespace, name) ?? MATCH_NONE;

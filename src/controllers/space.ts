@@ -13,7 +13,7 @@ import { isNotFound, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
 import { FactsSource } from './facts.js';
-import { controllerOwnerName, managedNetworkPolicies, networkPolicyCollection, ownedBy, writeOwnedNetworkPolicy } from './network-policies.js';
+import { controllerOwnerName, managedNetworkPolicies, type ManagedNetworkPolicies, networkPolicyCollection, ownedBy, writeOwnedNetworkPolicy } from './network-policies.js';
 
 const NAME = 'space';
 
@@ -24,7 +24,7 @@ export interface SpaceControllerOptions extends QueueControllerOptions {
 
 export class SpaceController extends QueueController {
   private readonly spaces: Informer<Space & KubeObject>;
-  private readonly networkPolicies: Informer<KubeObject>;
+  private readonly networkPolicies: ManagedNetworkPolicies;
   private readonly facts: FactsSource;
 
   constructor(

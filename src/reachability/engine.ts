@@ -82,7 +82,9 @@ interface CompiledRule {
   peers?: CompiledPeer[];
   /** Undefined: every port. */
   ports?: CompiledPort[];
-  /** The rule's ports when none is named (they then do not depend on the destination). */
+  /** Whether a port is named: the rule's ports then depend on the destination pod. */
+  namedPorts: boolean;
+  /** The rule's ports when none is named, resolved on first use (most compiled rules are never evaluated). */
   fixedPorts?: PortSet;
 }
 
@@ -96,13 +98,13 @@ interface CompiledPolicy {
 
 type Selecting = Record<PolicyDirection, CompiledPolicy[]>;
 
-export class PolicyEngine {
+export class PolicyEngine implements NamespaceLabels {
   private readonly namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
   private readonly policiesByNamespace = new Map<string, Map<string, CompiledPolicy>>();
   /** Per namespace, bumped when its policies change: cached selections of older versions are stale. */
   private readonly policyVersions = new Map<string, number>();
   /** Bumped when any namespace's labels change: cached namespaceSelector matches are stale. */
-  private namespaceVersion = 0;
+  private namespaceLabelsVersion = 0;
   private readonly selecting = new WeakMap<PodFacts, Selecting & { version: number }>();
 
   constructor(input: EngineInput = { namespaces: [], networkPolicies: [] }) {
@@ -113,11 +115,11 @@ export class PolicyEngine {
   /** Adds or replaces a namespace's labels. */
   setNamespace(namespace: NamespaceFacts): void {
     this.namespaceLabels.set(namespace.name, { ...namespace.labels, [LABEL_NAMESPACE_NAME]: namespace.name });
-    this.namespaceVersion++;
+    this.namespaceLabelsVersion++;
   }
 
   removeNamespace(name: string): void {
-    if (this.namespaceLabels.delete(name)) this.namespaceVersion++;
+    if (this.namespaceLabels.delete(name)) this.namespaceLabelsVersion++;
   }
 
   /** Adds or replaces a NetworkPolicy (by namespace and name). */
@@ -138,6 +140,11 @@ export class PolicyEngine {
   removePolicy(namespace: string, name: string): void {
     if (!this.policiesByNamespace.get(namespace)?.delete(name)) return;
     this.policyVersions.set(namespace, (this.policyVersions.get(namespace) ?? 0) + 1);
+  }
+
+  /** Changes whenever a namespace's labels do. */
+  get namespaceVersion(): number {
+    return this.namespaceLabelsVersion;
   }
 
   hasNamespace(name: string): boolean {
@@ -235,8 +242,9 @@ export class PolicyEngine {
       index,
       ...(peers?.length ? { peers: peers.map((peer, i) => this.compilePeer(i, peer, namespace)) } : {}),
       ...(ports?.length ? { ports: ports.map(compilePort) } : {}),
+      namedPorts: false,
     };
-    if (!rule.ports?.some((p) => p.name !== undefined)) rule.fixedPorts = resolvePorts(rule, undefined);
+    rule.namedPorts = rule.ports?.some((p) => p.name !== undefined) ?? false;
     return rule;
   }
 
@@ -246,22 +254,46 @@ export class PolicyEngine {
     if (!peer.podSelector && !peer.namespaceSelector) return { index, matches: () => false };
     const pods = peer.podSelector ? compileSelector(peer.podSelector) : undefined;
     const namespaces = peer.namespaceSelector ? compileSelector(peer.namespaceSelector) : undefined;
-    const namespaceMatches = new Map<string, boolean>();
-    let matchedAtVersion = this.namespaceVersion;
-    const inNamespace = (namespace: string): boolean => {
-      if (!namespaces) return namespace === policyNamespace;
-      if (matchedAtVersion !== this.namespaceVersion) {
-        namespaceMatches.clear();
-        matchedAtVersion = this.namespaceVersion;
-      }
-      let matched = namespaceMatches.get(namespace);
-      if (matched === undefined) namespaceMatches.set(namespace, (matched = namespaces.matches(this.labelsOfNamespace(namespace))));
-      return matched;
-    };
-    return {
-      index,
-      matches: (endpoint) => isPod(endpoint) && inNamespace(endpoint.pod.namespace) && (!pods || pods.matches(endpoint.pod.labels)),
-    };
+    return new PodPeer(index, this, policyNamespace, pods, namespaces);
+  }
+}
+
+/** What a pod peer reads of the engine: namespace labels, and whether they changed since it last looked. */
+interface NamespaceLabels {
+  readonly namespaceVersion: number;
+  labelsOfNamespace(namespace: string): Readonly<Record<string, string>>;
+}
+
+/**
+ * A podSelector / namespaceSelector peer. A class rather than closures: every generated NetworkPolicy
+ * has such peers, and the engine keeps all of them compiled.
+ */
+class PodPeer implements CompiledPeer {
+  /** Made on the first evaluation: most compiled policies never select a pod that is evaluated. */
+  private namespaceMatches?: Map<string, boolean>;
+  private matchedAtVersion = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly engine: NamespaceLabels,
+    private readonly policyNamespace: string,
+    private readonly pods: LabelMatcher | undefined,
+    private readonly namespaces: LabelMatcher | undefined,
+  ) {}
+
+  matches(endpoint: Endpoint): boolean {
+    return isPod(endpoint) && this.inNamespace(endpoint.pod.namespace) && (!this.pods || this.pods.matches(endpoint.pod.labels));
+  }
+
+  private inNamespace(namespace: string): boolean {
+    if (!this.namespaces) return namespace === this.policyNamespace;
+    if (!this.namespaceMatches || this.matchedAtVersion !== this.engine.namespaceVersion) {
+      this.namespaceMatches = new Map();
+      this.matchedAtVersion = this.engine.namespaceVersion;
+    }
+    let matched = this.namespaceMatches.get(namespace);
+    if (matched === undefined) this.namespaceMatches.set(namespace, (matched = this.namespaces.matches(this.engine.labelsOfNamespace(namespace))));
+    return matched;
   }
 }
 
@@ -274,7 +306,8 @@ function matchingPeer(rule: CompiledRule, endpoint: Endpoint): number | undefine
 
 /** The ports a rule admits towards `destination`, named ports resolved on the destination pod. */
 function rulePorts(rule: CompiledRule, destination: Endpoint): PortSet {
-  return rule.fixedPorts ?? resolvePorts(rule, destination);
+  if (rule.namedPorts) return resolvePorts(rule, destination);
+  return (rule.fixedPorts ??= resolvePorts(rule, undefined));
 }
 
 function resolvePorts(rule: CompiledRule, destination: Endpoint | undefined): PortSet {

@@ -54,10 +54,12 @@ export class Informer<T extends KubeObject> {
   ) {
     const list = async (): Promise<KubernetesListObject<ClientObject>> => {
       const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-      const result = await client.list<T>(options.path, query);
+      // Trimmed page by page: a large first list never holds every object whole at once.
+      const result = await client.list<T>(options.path, query, (item) => trimmedForCache(item, options.trim));
       return { apiVersion: 'v1', kind: 'List', metadata: result.metadata, items: result.items };
     };
     this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
+    // Listed objects arrive trimmed already; trimming again finds nothing left to drop.
     this.listWatch.on('add', (obj: T) => {
       const cached = trimmedForCache(obj, options.trim);
       this.handlers.forEach((h) => h.add?.(cached));
@@ -175,10 +177,30 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * this very object): together they are often the larger part of an object, and nothing here reads them.
  */
 function trimmedForCache<T extends KubeObject>(obj: T, trim: InformerOptions['trim']): T {
-  if (obj.metadata) delete obj.metadata.managedFields;
-  if (obj.metadata?.annotations?.[LAST_APPLIED] !== undefined) delete obj.metadata.annotations[LAST_APPLIED];
+  const metadata = obj.metadata;
+  if (metadata && (metadata.managedFields !== undefined || metadata.annotations?.[LAST_APPLIED] !== undefined)) {
+    obj.metadata = without(metadata, ['managedFields']);
+    if (metadata.annotations?.[LAST_APPLIED] !== undefined) obj.metadata.annotations = without(metadata.annotations, [LAST_APPLIED]);
+  }
   trim?.(obj);
   return obj;
+}
+
+/**
+ * A copy of `object` without `keys`. Trimming builds objects anew rather than deleting from them:
+ * V8 turns an object that lost a property into a dictionary, larger than the object it was.
+ */
+export function without<T extends object>(object: T, keys: readonly string[]): T {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) if (!keys.includes(key)) copy[key] = value;
+  return copy as T;
+}
+
+/** A copy of `object` with only `keys` (those it has), built anew like `without`'s. */
+export function only<T extends object>(object: T, keys: readonly string[]): T {
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) if ((object as Record<string, unknown>)[key] !== undefined) copy[key] = (object as Record<string, unknown>)[key];
+  return copy as T;
 }
 
 function isNotServed(error: unknown): boolean {

@@ -195,12 +195,14 @@ export class KubeClient {
   }
 
   /** Lists every page. */
-  async list<T extends KubeObject>(path: string, query: Query = {}): Promise<KubeList<T>> {
+  /** Every page of a collection; `eachItem` may trim an item as its page arrives, before the next page is read. */
+  async list<T extends KubeObject>(path: string, query: Query = {}, eachItem?: (item: T) => void): Promise<KubeList<T>> {
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     do {
       const page = await this.request<KubeList<T>>('GET', path, { query: { ...query, limit: 500, continue: continueToken } });
+      if (eachItem) page.items.forEach(eachItem);
       items.push(...page.items);
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;

@@ -4,6 +4,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestContext, HttpMethod } from '@kubernetes/client-node';
 import { fetch } from 'undici';
+import { parseAllDocuments } from 'yaml';
 import { startControlPlane, stopControlPlane, type ControlPlane } from '../../hack/control-plane.js';
 import { KubeClient, isConflict } from '../../src/runtime/kube-client.js';
 
@@ -79,6 +80,18 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
+}
+
+/** NODE_OPTIONS of the controller container in config/manager/controller.yaml: the settings the operator ships with. */
+export function deploymentNodeOptions(file = 'config/manager/controller.yaml'): string {
+  for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const object = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } };
+    if (object?.kind !== 'Deployment') continue;
+    const container = object.spec?.template?.spec?.containers?.find((c) => c.name === 'controller');
+    const value = container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    if (value !== undefined) return value;
+  }
+  throw new Error(`${file}: no NODE_OPTIONS on the controller container`);
 }
 
 /** Peak resident set size of a process, from the kernel's own high-water mark. */

@@ -16,6 +16,8 @@ export interface BenchResult {
   /** The ceiling plus the same client's N status writes: both writes a Ready policy needs. */
   ceilingWithStatusSeconds: number;
   convergenceSeconds: number;
+  /** From starting the operator's process to its first status write (start-up, cache sync, first reconcile). */
+  firstStatusSeconds: number;
   /** Time the operator spent on the Reachable condition while converging. */
   reachableSeconds: number;
   ratio: number;
@@ -29,6 +31,8 @@ export interface BenchResult {
   idleWrites: Record<string, number>;
   churn: { p50: number; p99: number; updates: number };
   peakRssMiB: number;
+  /** V8 heap in use at convergence (`nodejs_heap_size_used_bytes`). */
+  heapUsedMiB: number;
   spacesDenyAllSeconds?: number;
 }
 
@@ -46,6 +50,7 @@ export async function runScale(cluster: BenchCluster, plan: BenchPlan, prefix: s
       ceilingSeconds,
       ceilingWithStatusSeconds: ceilingSeconds + converged.statusCeilingSeconds,
       convergenceSeconds: converged.seconds,
+      firstStatusSeconds: converged.firstStatusSeconds,
       reachableSeconds: converged.reachableSeconds,
       ratio: converged.seconds / ceilingSeconds,
       ratioWithStatus: converged.seconds / (ceilingSeconds + converged.statusCeilingSeconds),
@@ -55,6 +60,7 @@ export async function runScale(cluster: BenchCluster, plan: BenchPlan, prefix: s
       idleWrites: idle,
       churn,
       peakRssMiB: peakRssMiB(converged.operator.process.pid!),
+      heapUsedMiB: converged.heapUsedMiB,
       spacesDenyAllSeconds,
     };
   } finally {
@@ -69,6 +75,7 @@ export function formatResults(results: readonly BenchResult[]): string {
       r.ceilingSeconds.toFixed(1),
       r.ceilingWithStatusSeconds.toFixed(1),
       r.convergenceSeconds.toFixed(1),
+      r.firstStatusSeconds.toFixed(2),
       `${r.reachableSeconds.toFixed(2)} (${((100 * r.reachableSeconds) / r.convergenceSeconds).toFixed(1)} %)`,
       r.ratio.toFixed(2),
       r.ratioWithStatus.toFixed(2),
@@ -78,12 +85,13 @@ export function formatResults(results: readonly BenchResult[]): string {
       Object.keys(r.idleWrites).length ? JSON.stringify(r.idleWrites) : '0',
       `${r.churn.p50} / ${r.churn.p99} (${r.churn.updates})`,
       r.peakRssMiB.toFixed(0),
+      r.heapUsedMiB.toFixed(0),
       r.spacesDenyAllSeconds?.toFixed(1) ?? '—',
     ].join(' | '),
   );
   return [
-    '| policies | ceiling s | ceiling with status s | operator s | Reachable s (share) | operator/ceiling | operator/ceiling with status | reconciles per policy | operator CPU ms per policy | writes per policy while converging | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | Spaces → DenyAll s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| policies | ceiling s | ceiling with status s | operator s | start → first status s | Reachable s (share) | operator/ceiling | operator/ceiling with status | reconciles per policy | operator CPU ms per policy | writes per policy while converging | writes in idle resync | churn p50 / p99 ms (updates) | peak RSS MiB | heap used at convergence MiB | Spaces → DenyAll s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -11,8 +11,8 @@ import { apiServerWrites, cpuSeconds, createNamespaces, difference, inPool, peak
 
 export interface ScaleOptions {
   policies: number;
-  /** V8 heap limit for the operator, as a container memory limit would set it; undefined: Node's default. */
-  operatorHeapMiB?: number;
+  /** NODE_OPTIONS of the operator's process (the Deployment's V8 settings); undefined: Node's defaults. */
+  operatorNodeOptions?: string;
   namespaces: number;
   concurrency: number;
   resyncSeconds: number;
@@ -66,6 +66,8 @@ export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions,
 
 export interface ConvergenceResult {
   seconds: number;
+  /** Seconds from starting the operator's process to the first status it wrote, seen through a watch. */
+  firstStatusSeconds: number;
   /** Seconds a plain client needs for the N status writes that make policies Ready, at the same concurrency. */
   statusCeilingSeconds: number;
   /** The operator's own count of time spent on Reachable (evaluations and engine upkeep) while converging. */
@@ -76,6 +78,8 @@ export interface ConvergenceResult {
   cpuSeconds: number;
   /** AppNetworkPolicy reconciles from the operator's start until convergence. */
   reconciles: number;
+  /** The operator's V8 heap in use when every policy was Ready (live objects and garbage not yet collected). */
+  heapUsedMiB: number;
   operator: OperatorProcess;
   namespaces: string[];
 }
@@ -86,14 +90,23 @@ const isReady = (p: Policy) => p.status?.observedGeneration === p.metadata?.gene
 
 /**
  * Watches (rather than polls) AppNetworkPolicies and managed NetworkPolicies, so observing the
- * convergence adds no list load to the API server the operator is measured against.
+ * convergence adds no list load to the API server the operator is measured against. `firstStatusAt`
+ * is when the first status for a policy's current generation arrived: the operator's first reconcile
+ * that wrote (the seeded status has observedGeneration 0).
  */
-async function watchConvergence(cluster: BenchCluster, policies: number): Promise<{ done: () => Promise<boolean>; stop: () => Promise<void> }> {
+async function watchConvergence(cluster: BenchCluster, policies: number): Promise<{ done: () => Promise<boolean>; firstStatusAt: () => number | undefined; stop: () => Promise<void> }> {
   const ready = new Informer<Policy>(cluster.admin, { resource: 'bench-policies', path: `${POLICIES}/appnetworkpolicies` }, silent);
   const generated = new Informer<KubeObject>(cluster.admin, { resource: 'bench-networkpolicies', path: `${NETPOL}/networkpolicies`, labelSelector: MANAGED }, silent);
+  let firstStatusAt: number | undefined;
+  ready.on({
+    update: (p) => {
+      if (firstStatusAt === undefined && p.status?.observedGeneration === p.metadata?.generation) firstStatusAt = Date.now();
+    },
+  });
   await Promise.all([ready.start(), generated.start()]);
   return {
     done: async () => generated.list().length >= policies && ready.list().filter(isReady).length >= policies,
+    firstStatusAt: () => firstStatusAt,
     stop: async () => void (await Promise.all([ready.stop(), generated.stop()])),
   };
 }
@@ -129,15 +142,18 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     logDir,
     name: prefix,
     args: ['--concurrency', String(options.concurrency), '--resync-seconds', String(options.resyncSeconds), '--log-level', 'warn'],
-    env: options.operatorHeapMiB ? { NODE_OPTIONS: `--max-old-space-size=${options.operatorHeapMiB}` } : {},
+    env: options.operatorNodeOptions ? { NODE_OPTIONS: options.operatorNodeOptions } : {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
   const cpu = cpuSeconds(operator.process.pid!);
   const writes = difference(await apiServerWrites(cluster.admin), writesBefore);
+  const firstStatusSeconds = (convergence.firstStatusAt()! - started) / 1000;
   const metrics = await operator.metrics();
-  const reachableSeconds = Number(/^appnetpol_reachability_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const reachableSeconds = metric('appnetpol_reachability_seconds_total');
+  const heapUsedMiB = metric('nodejs_heap_size_used_bytes') / 2 ** 20;
   const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{controller="appnetworkpolicy",[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { seconds, statusCeilingSeconds, reachableSeconds, writes, cpuSeconds: cpu, reconciles, operator, namespaces };
+  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, writes, cpuSeconds: cpu, reconciles, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */

@@ -12,6 +12,8 @@ describe('benchmark smoke run', () => {
       'smoke',
     );
     expect(result.convergenceSeconds).toBeGreaterThan(0);
+    expect(result.firstStatusSeconds).toBeGreaterThan(0);
+    expect(result.firstStatusSeconds).toBeLessThanOrEqual(result.convergenceSeconds);
     expect(result.reachableSeconds).toBeGreaterThan(0);
     expect(result.ceilingWithStatusSeconds).toBeGreaterThan(result.ceilingSeconds);
     expect(result.idleWrites).toEqual({});

@@ -39,9 +39,12 @@ const runtime = stages.at(-1)!;
 let work: string;
 let app: string;
 
+/** The script the image's ENTRYPOINT runs (its second element; the first is node). */
+const entryScript = (JSON.parse(/^ENTRYPOINT (.*)$/m.exec(readFileSync('Dockerfile', 'utf8'))![1]) as string[])[1];
+
 /** Runs the CLI the way the image's ENTRYPOINT does, from the runtime stage's WORKDIR. */
 function appnetpol(...args: string[]) {
-  return spawnSync(process.execPath, ['dist/src/cli/appnetpol.js', ...args], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
+  return spawnSync(process.execPath, [entryScript, ...args], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'production' } });
 }
 
 beforeAll(() => {
@@ -51,7 +54,7 @@ beforeAll(() => {
   cpSync('package.json', join(built, 'package.json'));
   cpSync('package-lock.json', join(built, 'package-lock.json'));
   execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: built, stdio: 'ignore' });
-  cpSync('dist/src', join(built, 'dist/src'), { recursive: true });
+  cpSync('dist/bundle', join(built, 'dist/bundle'), { recursive: true });
   // The runtime stage: exactly its COPY instructions.
   app = join(work, 'app');
   for (const copy of runtime.copies) {
@@ -71,7 +74,7 @@ describe('the Dockerfile', () => {
     expect(text).toMatch(/^FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot$/m);
     expect(text).toMatch(/^USER 65532:65532$/m);
     expect(runtime.copies.every((copy) => copy.from === build.name && copy.source.startsWith(`${build.workdir}/`))).toBe(true);
-    expect(runtime.copies.map((copy) => copy.source)).toEqual(['/src/package.json', '/src/node_modules', '/src/dist/src']);
+    expect(runtime.copies.map((copy) => copy.source)).toEqual(['/src/package.json', '/src/node_modules', '/src/dist/bundle']);
   });
 
   it('runs --help and --version from what the runtime stage holds', () => {

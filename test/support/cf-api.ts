@@ -17,7 +17,8 @@ export interface CfApiProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const cli = resolve('dist/src/cli/appnetpol.js');
+/** The bundle, as the image runs it (hack/bundle.ts). */
+const cli = resolve('dist/bundle/appnetpol.js');
 
 /**
  * Starts the CF API on loopback: plain HTTP unless `tls` names the certificate and key to serve HTTPS

@@ -32,7 +32,8 @@ export interface OperatorOptions {
 /** Where the test operators keep their leases. */
 export const LEASE_NAMESPACE = 'default';
 
-const cli = resolve('dist/src/cli/appnetpol.js');
+/** The bundle, as the image runs it (hack/bundle.ts). */
+const cli = resolve('dist/bundle/appnetpol.js');
 
 /** Starts the operator and waits until its caches are synced (/readyz), whether it leads or follows. */
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {

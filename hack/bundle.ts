@@ -1,0 +1,34 @@
+/**
+ * Bundles the compiled CLI into dist/bundle/ (run by `npm run build`), which the image runs. Loading
+ * hundreds of modules one by one took most of the operator's start-up, and @kubernetes/client-node's
+ * generated API classes and models, which appnetpol never calls, most of its memory at start: one
+ * bundle, with what is never reached left out, starts in about half the time and memory.
+ * Packages that only some commands load, late and by themselves, stay in node_modules.
+ */
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// Compiled to dist/hack/, so the repository root is two levels up.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const outdir = `${root}dist/bundle`;
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/src/cli/appnetpol.js'],
+  outdir,
+  bundle: true,
+  // Commands load their own code on demand (import()): the controller never loads the CF API's.
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // Tracing's SDK, the CF API's web server and the graph renderer: loaded only when asked for.
+  // The OpenTelemetry API stays beside the SDK: with a bundled copy of its own, spans lost their parents.
+  external: ['@opentelemetry/*', 'fastify', '@fastify/*', '@viz-js/viz'],
+  // CommonJS dependencies call require(); an ES module has none of its own.
+  banner: { js: "import { createRequire as __appnetpolCreateRequire } from 'node:module'; const require = __appnetpolCreateRequire(import.meta.url);" },
+  sourcemap: true,
+  logLevel: 'warning',
+});
