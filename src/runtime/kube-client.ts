@@ -155,8 +155,10 @@ export class KubeClient {
       const headers: Record<string, string> = { ...requestContext.getHeaders(), accept: 'application/json' };
       propagation.inject(context.active(), headers);
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const timeout = AbortSignal.timeout(this.settings.timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      // A timer cleared with the answer: AbortSignal.timeout would fire for every finished request too.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), this.settings.timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
       let response: Dispatcher.ResponseData;
       let text: string;
       try {
@@ -167,11 +169,13 @@ export class KubeClient {
       } catch (error) {
         this.observer?.response(method, '<error>', this.host);
         if (options.signal?.aborted) throw error;
-        if (timeout.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
+        if (timeout.signal.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
         if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${(error as Error).message}`, { cause: error });
         this.observer?.retry('connection');
         await sleep(backoffMs(attempt));
         continue;
+      } finally {
+        clearTimeout(timer);
       }
       const status = response.statusCode;
       onStatus(status);
