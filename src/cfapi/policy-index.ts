@@ -18,15 +18,16 @@ export interface AppLocation {
 export interface StoredPolicy extends CfPolicy {
   sourceApp: AppLocation;
   destinationApp: AppLocation;
-  /** `<namespace>/<object>/<direction>` of each half that exists. */
-  halves: Set<string>;
+  /** `<namespace>/<object>/<direction>` of each half that exists (one string per object and direction, shared). */
+  halves: string[];
   /** sortKey(policy), made once: answers of thousands of policies sort by it. */
   order: string;
 }
 
+/** What one object contributes: references, not keys, so 60,000 policies cost no strings here. */
 interface Contribution {
   resourceVersion: string;
-  keys: string[];
+  halves: { half: string; policies: StoredPolicy[] }[];
   /** The object was deleted at `resourceVersion`: only a strictly newer version brings it back. */
   deleted?: boolean;
 }
@@ -88,16 +89,17 @@ export class PolicyIndex {
     this.withdraw(key);
     const policy = obj as unknown as AppNetworkPolicy;
     const own = { namespace: policy.metadata.namespace ?? '', name: policy.spec?.app ?? '' };
-    const keys: string[] = [];
+    const egress = { half: halfKey(own.namespace, policy.metadata.name, 'egress'), policies: [] as StoredPolicy[] };
     for (const rule of policy.spec?.egress ?? []) {
       const peer = rule.to?.[0];
-      if (peer?.app) keys.push(...this.addHalf(rule.name, own, { namespace: peer.space ?? own.namespace, name: peer.app }, halfKey(own.namespace, policy.metadata.name, 'egress')));
+      if (peer?.app) this.addHalf(rule.name, own, { namespace: peer.space ?? own.namespace, name: peer.app }, egress);
     }
+    const ingress = { half: halfKey(own.namespace, policy.metadata.name, 'ingress'), policies: [] as StoredPolicy[] };
     for (const rule of policy.spec?.ingress ?? []) {
       const peer = rule.from?.[0];
-      if (peer?.app) keys.push(...this.addHalf(rule.name, { namespace: peer.space ?? own.namespace, name: peer.app }, own, halfKey(own.namespace, policy.metadata.name, 'ingress')));
+      if (peer?.app) this.addHalf(rule.name, { namespace: peer.space ?? own.namespace, name: peer.app }, own, ingress);
     }
-    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys });
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', halves: [egress, ingress] });
   }
 
   /** The object is gone (as of its resource version, when known). */
@@ -105,34 +107,33 @@ export class PolicyIndex {
     const key = objectKey(obj);
     if (!this.isNewer(key, obj)) return;
     this.withdraw(key);
-    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys: [], deleted: true });
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', halves: [], deleted: true });
   }
 
-  private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, half: string): string[] {
+  private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, into: Contribution['halves'][number]): void {
     const identity = name === undefined ? undefined : policyOfRuleName(name);
-    if (!identity) return [];
+    if (!identity) return;
     const key = policyKey(identity);
     let stored = this.policies.get(key);
     if (!stored) {
-      stored = { ...identity, sourceApp, destinationApp, halves: new Set(), order: sortKey(identity) };
+      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity) };
       this.policies.set(key, stored);
       addTo(this.bySource, identity.source, stored);
       addTo(this.byDestination, identity.destination, stored);
     }
-    stored.halves.add(half);
-    return [`${key}|${half}`];
+    if (!stored.halves.includes(into.half)) stored.halves.push(into.half);
+    into.policies.push(stored);
   }
 
   private withdraw(objectKeyValue: string): void {
-    for (const entry of this.objects.get(objectKeyValue)?.keys ?? []) {
-      const [key, half] = entry.split('|');
-      const stored = this.policies.get(key);
-      if (!stored) continue;
-      stored.halves.delete(half);
-      if (stored.halves.size > 0) continue;
-      this.policies.delete(key);
-      removeFrom(this.bySource, stored.source, stored);
-      removeFrom(this.byDestination, stored.destination, stored);
+    for (const { half, policies } of this.objects.get(objectKeyValue)?.halves ?? []) {
+      for (const stored of policies) {
+        stored.halves = stored.halves.filter((h) => h !== half);
+        if (stored.halves.length > 0) continue;
+        this.policies.delete(policyKey(stored));
+        removeFrom(this.bySource, stored.source, stored);
+        removeFrom(this.byDestination, stored.destination, stored);
+      }
     }
   }
 

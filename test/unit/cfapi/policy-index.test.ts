@@ -32,9 +32,9 @@ describe('PolicyIndex', () => {
     const index = new PolicyIndex();
     index.observe(objectOf(web, '10', [p]));
     expect(index.get(p)).toMatchObject({ ...p, sourceApp: web, destinationApp: db });
-    expect(index.get(p)!.halves.size).toBe(1);
+    expect(index.get(p)!.halves).toHaveLength(1);
     index.observe(objectOf(db, '11', [p]));
-    expect(index.get(p)!.halves.size).toBe(2);
+    expect(index.get(p)!.halves).toHaveLength(2);
     index.forget(objectOf(web, '12', []));
     expect(index.withSource('g-web')).toHaveLength(1);
     index.forget(objectOf(db, '13', []));
