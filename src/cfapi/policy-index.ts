@@ -20,9 +20,20 @@ export interface StoredPolicy extends CfPolicy {
   destinationApp: AppLocation;
   /** `<namespace>/<object>/<direction>` of each half that exists (one string per object and direction, shared). */
   halves: string[];
-  /** sortKey(policy), made once: answers of thousands of policies sort by it. */
+  /** sortKey(policy), made once: answers sort by it while ranks are being redone. */
   order: string;
+  /** Position among all policies in sortKey order; valid while the index's ranking is current. */
+  rank: number;
+  /** The lookup that last collected this policy, to collect each once without a Set. */
+  visit: number;
+  /** The policy's v1 JSON, made on its first answer (see wire.ts). */
+  json?: string;
 }
+
+/** How long after a new policy the ranks are redone (sorting every policy), at most once per this. */
+const RANK_DELAY_MS = 1000;
+
+const byOrder = (a: StoredPolicy, b: StoredPolicy) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 
 /** What one object contributes: references, not keys, so 60,000 policies cost no strings here. */
 interface Contribution {
@@ -42,6 +53,15 @@ export class PolicyIndex {
   private readonly byDestination = new Map<string, Set<StoredPolicy>>();
   /** Per object: what it contributes and the version that was read; deleted objects keep their last version. */
   private readonly objects = new Map<string, Contribution>();
+  /** Policies added so far, and how many there were when ranks were last made (removals keep ranks in order). */
+  private additions = 0;
+  private rankedAt = -1;
+  private rankTimer?: NodeJS.Timeout;
+  private visits = 0;
+  /** Every policy by rank (removed ones stay until the next ranking, with no halves left). */
+  private byRank: StoredPolicy[] = [];
+  /** Per GUID, the ranks of the policies it takes part in, sorted: an answer merges these. */
+  private readonly ranksByGuid = new Map<string, Uint32Array>();
 
   constructor(informer?: Informer<KubeObject>) {
     informer?.on({ add: (o) => this.observe(o), update: (o) => this.observe(o), delete: (o) => this.forget(o) });
@@ -60,13 +80,64 @@ export class PolicyIndex {
   }
 
   /** Each policy once whose source (`source`) or destination (`destination`) is one of `guids`. */
-  involving(guids: Iterable<string>, sides: { source: boolean; destination: boolean }): Set<StoredPolicy> {
-    const found = new Set<StoredPolicy>();
+  involving(guids: Iterable<string>, sides: { source: boolean; destination: boolean }): StoredPolicy[] {
+    const visit = ++this.visits;
+    const found: StoredPolicy[] = [];
+    const collect = (policies: Set<StoredPolicy> | undefined) => {
+      if (!policies) return;
+      for (const p of policies) if (p.visit !== visit) found.push(((p.visit = visit), p));
+    };
     for (const guid of guids) {
-      if (sides.source) this.bySource.get(guid)?.forEach((p) => found.add(p));
-      if (sides.destination) this.byDestination.get(guid)?.forEach((p) => found.add(p));
+      if (sides.source) collect(this.bySource.get(guid));
+      if (sides.destination) collect(this.byDestination.get(guid));
     }
     return found;
+  }
+
+  /**
+   * Each policy once that one of `guids` takes part in (as source or destination), in answer order
+   * (comparePolicies'). While the ranks are current this merges each GUID's ranks, numbers, without
+   * touching the policies it leaves out.
+   */
+  involvingSorted(guids: Iterable<string>): StoredPolicy[] {
+    if (this.rankedAt !== this.additions) return this.sorted(this.involving(guids, { source: true, destination: true }));
+    const lists: Uint32Array[] = [];
+    let total = 0;
+    for (const guid of guids) {
+      let ranks = this.ranksByGuid.get(guid);
+      if (!ranks) this.ranksByGuid.set(guid, (ranks = this.ranksOf(guid)));
+      lists.push(ranks);
+      total += ranks.length;
+    }
+    const merged = new Uint32Array(total);
+    lists.reduce((at, ranks) => (merged.set(ranks, at), at + ranks.length), 0);
+    merged.sort();
+    const found: StoredPolicy[] = [];
+    for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[i - 1]) found.push(this.byRank[merged[i]]);
+    return found;
+  }
+
+  /**
+   * Sorts into answer order: by rank, numbers, while the ranks are current; after a policy was added,
+   * by sort keys until the ranks are redone a moment later, once for many additions.
+   */
+  sorted(policies: StoredPolicy[]): StoredPolicy[] {
+    if (this.rankedAt === this.additions) return policies.sort((a, b) => a.rank - b.rank);
+    this.rankTimer ??= setTimeout(() => this.rankAll(), RANK_DELAY_MS).unref();
+    return policies.sort(byOrder);
+  }
+
+  private ranksOf(guid: string): Uint32Array {
+    const ranks = [...(this.bySource.get(guid) ?? []), ...(this.byDestination.get(guid) ?? [])].map((p) => p.rank);
+    return Uint32Array.from(ranks).sort();
+  }
+
+  private rankAll(): void {
+    this.rankTimer = undefined;
+    this.byRank = [...this.policies.values()].sort(byOrder);
+    this.byRank.forEach((p, i) => (p.rank = i));
+    this.ranksByGuid.clear();
+    this.rankedAt = this.additions;
   }
 
   withSource(guid: string): StoredPolicy[] {
@@ -116,7 +187,8 @@ export class PolicyIndex {
     const key = policyKey(identity);
     let stored = this.policies.get(key);
     if (!stored) {
-      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity) };
+      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0 };
+      this.additions++;
       this.policies.set(key, stored);
       addTo(this.bySource, identity.source, stored);
       addTo(this.byDestination, identity.destination, stored);
@@ -133,6 +205,8 @@ export class PolicyIndex {
         this.policies.delete(policyKey(stored));
         removeFrom(this.bySource, stored.source, stored);
         removeFrom(this.byDestination, stored.destination, stored);
+        this.ranksByGuid.delete(stored.source);
+        this.ranksByGuid.delete(stored.destination);
       }
     }
   }

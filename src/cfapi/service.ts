@@ -69,9 +69,8 @@ export class CfPolicyService {
   }
 
   async list(caller: Caller, filter: ListFilter): Promise<CfPolicy[]> {
-    const candidates = this.candidates(filter).filter((p) => matchesFilter(filter, p));
-    const visible = caller.admin ? candidates : await this.visibleTo(caller.user, candidates);
-    return visible.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    const candidates = filter.kind === 'either' ? this.deps.index.involvingSorted(filter.ids) : this.deps.index.sorted(this.candidates(filter));
+    return caller.admin ? candidates : await this.visibleTo(caller.user, candidates);
   }
 
   /**
@@ -119,16 +118,16 @@ export class CfPolicyService {
     }
   }
 
-  /** Only what the filter can match, looked up by GUID rather than by scanning every policy. */
-  private candidates(filter: ListFilter): StoredPolicy[] {
+  /** What a source/destination filter matches, looked up by GUID rather than by scanning every policy. */
+  private candidates(filter: Exclude<ListFilter, { kind: 'either' }>): StoredPolicy[] {
     const { index } = this.deps;
-    if (filter.kind === 'either') return [...index.involving(filter.ids, { source: true, destination: true })];
-    if (filter.kind === 'both' && filter.sources) return [...index.involving(filter.sources, { source: true, destination: false })];
-    if (filter.kind === 'both' && filter.destinations) return [...index.involving(filter.destinations, { source: false, destination: true })];
+    // Looked up by sources, checked for destinations (when both are given).
+    if (filter.kind === 'both' && filter.sources) return index.involving(filter.sources, { source: true, destination: false }).filter((p) => matchesFilter(filter, p));
+    if (filter.kind === 'both' && filter.destinations) return index.involving(filter.destinations, { source: false, destination: true });
     return [...index.all()];
   }
 
-  /** Asks about every namespace concerned at once, then keeps the policies whose both apps the user may write. */
+  /** Asks about every namespace concerned at once, then keeps (in order) the policies whose both apps the user may write. */
   private async visibleTo(user: UserInfo, policies: StoredPolicy[]): Promise<StoredPolicy[]> {
     const namespaces = [...new Set(policies.flatMap((p) => [p.sourceApp.namespace, p.destinationApp.namespace]))];
     const allowed = new Set((await Promise.all(namespaces.map(async (ns) => ((await this.deps.authorizer.mayWrite(user, ns)) ? ns : undefined)))).filter((ns) => ns !== undefined));
