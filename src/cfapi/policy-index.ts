@@ -7,6 +7,7 @@ import type { AppNetworkPolicy } from '../api/types.js';
 import type { Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kube-client.js';
 import { policyKey, policyOfRuleName, sortKey, type CfPolicy } from './policy.js';
+import { policyJson } from './wire.js';
 
 export type Direction = 'egress' | 'ingress';
 
@@ -26,8 +27,8 @@ export interface StoredPolicy extends CfPolicy {
   rank: number;
   /** The lookup that last collected this policy, to collect each once without a Set. */
   visit: number;
-  /** The policy's v1 JSON, made on its first answer (see wire.ts). */
-  json?: string;
+  /** The policy's v1 JSON, made when it enters the index: answers join these. */
+  json: string;
 }
 
 /** How long after a new policy the ranks are redone (sorting every policy), at most once per this. */
@@ -187,7 +188,7 @@ export class PolicyIndex {
     const key = policyKey(identity);
     let stored = this.policies.get(key);
     if (!stored) {
-      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0 };
+      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0, json: policyJson(identity) };
       this.additions++;
       this.policies.set(key, stored);
       addTo(this.bySource, identity.source, stored);

@@ -167,12 +167,16 @@ export function policyList(policies: readonly CfPolicy[], version: ApiVersion): 
   return { total_policies: shown.length, policies: shown.map((p) => wirePolicy(p, version)) };
 }
 
-/** A policy that may carry its v1 JSON, made on its first answer: lists of hundreds are mostly concatenation. */
+/** One policy's v1 JSON: the index makes it once per policy, so answers are mostly concatenation. */
+export function policyJson(p: CfPolicy): string {
+  return JSON.stringify(wirePolicy(p, 'v1'));
+}
+
+/** A policy that may carry its v1 JSON already (see policyJson). */
 export type Serializable = CfPolicy & { json?: string };
 
 /** policyList serialized; the hot path of `cf network-policies`. */
 export function policyListJson(policies: readonly Serializable[], version: ApiVersion): string {
   if (version === 'v0') return JSON.stringify(policyList(policies, version));
-  const parts = policies.map((p) => (p.json ??= JSON.stringify(wirePolicy(p, 'v1'))));
-  return `{"total_policies":${parts.length},"policies":[${parts.join(',')}]}`;
+  return `{"total_policies":${policies.length},"policies":[${policies.map((p) => p.json ?? policyJson(p)).join(',')}]}`;
 }
