@@ -85,8 +85,11 @@ export class PolicyIndex {
     const visit = ++this.visits;
     const found: StoredPolicy[] = [];
     const collect = (policies: Set<StoredPolicy> | undefined) => {
-      if (!policies) return;
-      for (const p of policies) if (p.visit !== visit) found.push(((p.visit = visit), p));
+      for (const p of policies ?? []) {
+        if (p.visit === visit) continue;
+        p.visit = visit;
+        found.push(p);
+      }
     };
     for (const guid of guids) {
       if (sides.source) collect(this.bySource.get(guid));
@@ -111,7 +114,11 @@ export class PolicyIndex {
       total += ranks.length;
     }
     const merged = new Uint32Array(total);
-    lists.reduce((at, ranks) => (merged.set(ranks, at), at + ranks.length), 0);
+    let at = 0;
+    for (const ranks of lists) {
+      merged.set(ranks, at);
+      at += ranks.length;
+    }
     merged.sort();
     const found: StoredPolicy[] = [];
     for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[i - 1]) found.push(this.byRank[merged[i]]);
