@@ -21,6 +21,8 @@ const environment = new Environment()
   )
   .registerFunction('net.CIDR.prefixLength(): int', (range: CIDR) => BigInt(range.prefixLength))
   .registerFunction('net.CIDR.masked(): net.CIDR', (range: CIDR) => range.masked())
+  // distinct() of Kubernetes' list extension (ext.Lists v3), for the lists of strings the schema gives it.
+  .registerFunction('list.distinct(): list', (items: unknown[]) => [...new Set(items)])
   .registerOperator('net.CIDR == net.CIDR', (a: CIDR, b: CIDR) => a.equals(b));
 
 const compiled = new Map<string, ParseResult>();

@@ -18,10 +18,17 @@ export type GuidSource = { kind: 'kf-app-uid' } | { kind: 'pod-label'; label: st
 
 export const KF_APPS_PATH = '/apis/kf.dev/v1alpha1/apps';
 
+/** The directory reads an object's name, namespace, uid and labels only: tens of thousands of apps or pods keep just those. */
+function keepIdentity(obj: KubeObject): void {
+  const { name, namespace, uid, labels, resourceVersion } = obj.metadata ?? {};
+  for (const key of Object.keys(obj)) if (key !== 'apiVersion' && key !== 'kind') delete obj[key];
+  obj.metadata = { name, namespace, uid, labels, resourceVersion };
+}
+
 export function directoryInformerOptions(source: GuidSource): InformerOptions {
   return source.kind === 'kf-app-uid'
-    ? { resource: 'apps.kf.dev', path: KF_APPS_PATH }
-    : { resource: 'pods', path: '/api/v1/pods', labelSelector: `${source.label},${LABEL_APP_NAME}` };
+    ? { resource: 'apps.kf.dev', path: KF_APPS_PATH, trim: keepIdentity }
+    : { resource: 'pods', path: '/api/v1/pods', labelSelector: `${source.label},${LABEL_APP_NAME}`, trim: keepIdentity };
 }
 
 /** The app an object stands for, when it names one with a GUID that rule names can carry. */

@@ -6,7 +6,8 @@
 import type { AppNetworkPolicy } from '../api/types.js';
 import type { Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kube-client.js';
-import { policyKey, policyOfRuleName, type CfPolicy } from './policy.js';
+import { policyKey, policyOfRuleName, sortKey, type CfPolicy } from './policy.js';
+import { policyJson } from './wire.js';
 
 export type Direction = 'egress' | 'ingress';
 
@@ -18,13 +19,27 @@ export interface AppLocation {
 export interface StoredPolicy extends CfPolicy {
   sourceApp: AppLocation;
   destinationApp: AppLocation;
-  /** `<namespace>/<object>/<direction>` of each half that exists. */
-  halves: Set<string>;
+  /** `<namespace>/<object>/<direction>` of each half that exists (one string per object and direction, shared). */
+  halves: string[];
+  /** sortKey(policy), made once: answers sort by it while ranks are being redone. */
+  order: string;
+  /** Position among all policies in sortKey order; valid while the index's ranking is current. */
+  rank: number;
+  /** The lookup that last collected this policy, to collect each once without a Set. */
+  visit: number;
+  /** The policy's v1 JSON, made when it enters the index: answers join these. */
+  json: string;
 }
 
+/** How long after a new policy the ranks are redone (sorting every policy), at most once per this. */
+const RANK_DELAY_MS = 1000;
+
+const byOrder = (a: StoredPolicy, b: StoredPolicy) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
+
+/** What one object contributes: references, not keys, so 60,000 policies cost no strings here. */
 interface Contribution {
   resourceVersion: string;
-  keys: string[];
+  halves: { half: string; policies: StoredPolicy[] }[];
   /** The object was deleted at `resourceVersion`: only a strictly newer version brings it back. */
   deleted?: boolean;
 }
@@ -39,6 +54,15 @@ export class PolicyIndex {
   private readonly byDestination = new Map<string, Set<StoredPolicy>>();
   /** Per object: what it contributes and the version that was read; deleted objects keep their last version. */
   private readonly objects = new Map<string, Contribution>();
+  /** Policies added so far, and how many there were when ranks were last made (removals keep ranks in order). */
+  private additions = 0;
+  private rankedAt = -1;
+  private rankTimer?: NodeJS.Timeout;
+  private visits = 0;
+  /** Every policy by rank (removed ones stay until the next ranking, with no halves left). */
+  private byRank: StoredPolicy[] = [];
+  /** Per GUID, the ranks of the policies it takes part in, sorted: an answer merges these. */
+  private readonly ranksByGuid = new Map<string, Uint32Array>();
 
   constructor(informer?: Informer<KubeObject>) {
     informer?.on({ add: (o) => this.observe(o), update: (o) => this.observe(o), delete: (o) => this.forget(o) });
@@ -54,6 +78,74 @@ export class PolicyIndex {
 
   all(): IterableIterator<StoredPolicy> {
     return this.policies.values();
+  }
+
+  /** Each policy once whose source (`source`) or destination (`destination`) is one of `guids`. */
+  involving(guids: Iterable<string>, sides: { source: boolean; destination: boolean }): StoredPolicy[] {
+    const visit = ++this.visits;
+    const found: StoredPolicy[] = [];
+    const collect = (policies: Set<StoredPolicy> | undefined) => {
+      for (const p of policies ?? []) {
+        if (p.visit === visit) continue;
+        p.visit = visit;
+        found.push(p);
+      }
+    };
+    for (const guid of guids) {
+      if (sides.source) collect(this.bySource.get(guid));
+      if (sides.destination) collect(this.byDestination.get(guid));
+    }
+    return found;
+  }
+
+  /**
+   * Each policy once that one of `guids` takes part in (as source or destination), in answer order
+   * (comparePolicies'). While the ranks are current this merges each GUID's ranks, numbers, without
+   * touching the policies it leaves out.
+   */
+  involvingSorted(guids: Iterable<string>): StoredPolicy[] {
+    if (this.rankedAt !== this.additions) return this.sorted(this.involving(guids, { source: true, destination: true }));
+    const lists: Uint32Array[] = [];
+    let total = 0;
+    for (const guid of guids) {
+      let ranks = this.ranksByGuid.get(guid);
+      if (!ranks) this.ranksByGuid.set(guid, (ranks = this.ranksOf(guid)));
+      lists.push(ranks);
+      total += ranks.length;
+    }
+    const merged = new Uint32Array(total);
+    let at = 0;
+    for (const ranks of lists) {
+      merged.set(ranks, at);
+      at += ranks.length;
+    }
+    merged.sort();
+    const found: StoredPolicy[] = [];
+    for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[i - 1]) found.push(this.byRank[merged[i]]);
+    return found;
+  }
+
+  /**
+   * Sorts into answer order: by rank, numbers, while the ranks are current; after a policy was added,
+   * by sort keys until the ranks are redone a moment later, once for many additions.
+   */
+  sorted(policies: StoredPolicy[]): StoredPolicy[] {
+    if (this.rankedAt === this.additions) return policies.sort((a, b) => a.rank - b.rank);
+    this.rankTimer ??= setTimeout(() => this.rankAll(), RANK_DELAY_MS).unref();
+    return policies.sort(byOrder);
+  }
+
+  private ranksOf(guid: string): Uint32Array {
+    const ranks = [...(this.bySource.get(guid) ?? []), ...(this.byDestination.get(guid) ?? [])].map((p) => p.rank);
+    return Uint32Array.from(ranks).sort();
+  }
+
+  private rankAll(): void {
+    this.rankTimer = undefined;
+    this.byRank = [...this.policies.values()].sort(byOrder);
+    this.byRank.forEach((p, i) => (p.rank = i));
+    this.ranksByGuid.clear();
+    this.rankedAt = this.additions;
   }
 
   withSource(guid: string): StoredPolicy[] {
@@ -76,16 +168,17 @@ export class PolicyIndex {
     this.withdraw(key);
     const policy = obj as unknown as AppNetworkPolicy;
     const own = { namespace: policy.metadata.namespace ?? '', name: policy.spec?.app ?? '' };
-    const keys: string[] = [];
+    const egress = { half: halfKey(own.namespace, policy.metadata.name, 'egress'), policies: [] as StoredPolicy[] };
     for (const rule of policy.spec?.egress ?? []) {
       const peer = rule.to?.[0];
-      if (peer?.app) keys.push(...this.addHalf(rule.name, own, { namespace: peer.space ?? own.namespace, name: peer.app }, halfKey(own.namespace, policy.metadata.name, 'egress')));
+      if (peer?.app) this.addHalf(rule.name, own, { namespace: peer.space ?? own.namespace, name: peer.app }, egress);
     }
+    const ingress = { half: halfKey(own.namespace, policy.metadata.name, 'ingress'), policies: [] as StoredPolicy[] };
     for (const rule of policy.spec?.ingress ?? []) {
       const peer = rule.from?.[0];
-      if (peer?.app) keys.push(...this.addHalf(rule.name, { namespace: peer.space ?? own.namespace, name: peer.app }, own, halfKey(own.namespace, policy.metadata.name, 'ingress')));
+      if (peer?.app) this.addHalf(rule.name, { namespace: peer.space ?? own.namespace, name: peer.app }, own, ingress);
     }
-    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys });
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', halves: [egress, ingress] });
   }
 
   /** The object is gone (as of its resource version, when known). */
@@ -93,34 +186,36 @@ export class PolicyIndex {
     const key = objectKey(obj);
     if (!this.isNewer(key, obj)) return;
     this.withdraw(key);
-    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', keys: [], deleted: true });
+    this.objects.set(key, { resourceVersion: obj.metadata?.resourceVersion ?? '', halves: [], deleted: true });
   }
 
-  private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, half: string): string[] {
+  private addHalf(name: string | undefined, sourceApp: AppLocation, destinationApp: AppLocation, into: Contribution['halves'][number]): void {
     const identity = name === undefined ? undefined : policyOfRuleName(name);
-    if (!identity) return [];
+    if (!identity) return;
     const key = policyKey(identity);
     let stored = this.policies.get(key);
     if (!stored) {
-      stored = { ...identity, sourceApp, destinationApp, halves: new Set() };
+      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0, json: policyJson(identity) };
+      this.additions++;
       this.policies.set(key, stored);
       addTo(this.bySource, identity.source, stored);
       addTo(this.byDestination, identity.destination, stored);
     }
-    stored.halves.add(half);
-    return [`${key}|${half}`];
+    if (!stored.halves.includes(into.half)) stored.halves.push(into.half);
+    into.policies.push(stored);
   }
 
   private withdraw(objectKeyValue: string): void {
-    for (const entry of this.objects.get(objectKeyValue)?.keys ?? []) {
-      const [key, half] = entry.split('|');
-      const stored = this.policies.get(key);
-      if (!stored) continue;
-      stored.halves.delete(half);
-      if (stored.halves.size > 0) continue;
-      this.policies.delete(key);
-      removeFrom(this.bySource, stored.source, stored);
-      removeFrom(this.byDestination, stored.destination, stored);
+    for (const { half, policies } of this.objects.get(objectKeyValue)?.halves ?? []) {
+      for (const stored of policies) {
+        stored.halves = stored.halves.filter((h) => h !== half);
+        if (stored.halves.length > 0) continue;
+        this.policies.delete(policyKey(stored));
+        removeFrom(this.bySource, stored.source, stored);
+        removeFrom(this.byDestination, stored.destination, stored);
+        this.ranksByGuid.delete(stored.source);
+        this.ranksByGuid.delete(stored.destination);
+      }
     }
   }
 

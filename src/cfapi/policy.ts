@@ -46,6 +46,14 @@ export function comparePolicies(a: CfPolicy, b: CfPolicy): number {
   return compareText(a.source, b.source) || compareText(a.destination, b.destination) || compareText(a.protocol, b.protocol) || a.start - b.start || a.end - b.end;
 }
 
+/**
+ * A string whose code-unit order is comparePolicies' order, so a long list sorts with plain string
+ * comparisons: NUL sorts below every character a GUID or protocol may hold, and ports are zero-padded.
+ */
+export function sortKey(policy: CfPolicy): string {
+  return `${policy.source}\0${policy.destination}\0${policy.protocol}\0${String(policy.start).padStart(5, '0')}${String(policy.end).padStart(5, '0')}`;
+}
+
 /** Code-unit order: locale-independent and much cheaper than localeCompare on hot list paths. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -69,9 +69,8 @@ export class CfPolicyService {
   }
 
   async list(caller: Caller, filter: ListFilter): Promise<CfPolicy[]> {
-    const candidates = this.candidates(filter).filter((p) => matchesFilter(filter, p));
-    const visible = caller.admin ? candidates : await this.visibleTo(caller.user, candidates);
-    return visible.sort(comparePolicies);
+    const candidates = filter.kind === 'either' ? this.deps.index.involvingSorted(filter.ids) : this.deps.index.sorted(this.candidates(filter));
+    return caller.admin ? candidates : await this.visibleTo(caller.user, candidates);
   }
 
   /**
@@ -102,9 +101,9 @@ export class CfPolicyService {
       apps.set(guid, app);
     }
     if (!caller.admin) {
-      for (const namespace of new Set([...apps.values()].map((a) => a.namespace))) {
-        if (!(await this.deps.authorizer.mayWrite(caller.user, namespace))) throw new CfError(403, MESSAGES.inaccessibleApps);
-      }
+      const namespaces = [...new Set([...apps.values()].map((a) => a.namespace))];
+      const allowed = await Promise.all(namespaces.map((namespace) => this.deps.authorizer.mayWrite(caller.user, namespace)));
+      if (allowed.includes(false)) throw new CfError(403, MESSAGES.inaccessibleApps);
     }
     return apps;
   }
@@ -119,21 +118,19 @@ export class CfPolicyService {
     }
   }
 
-  /** Only what the filter can match, looked up by GUID rather than by scanning every policy. */
-  private candidates(filter: ListFilter): StoredPolicy[] {
+  /** What a source/destination filter matches, looked up by GUID rather than by scanning every policy. */
+  private candidates(filter: Exclude<ListFilter, { kind: 'either' }>): StoredPolicy[] {
     const { index } = this.deps;
-    const unique = (lists: StoredPolicy[][]) => [...new Set(lists.flat())];
-    if (filter.kind === 'either') return unique([...filter.ids].flatMap((id) => [index.withSource(id), index.withDestination(id)]));
-    if (filter.kind === 'both' && filter.sources) return unique([...filter.sources].map((id) => index.withSource(id)));
-    if (filter.kind === 'both' && filter.destinations) return unique([...filter.destinations].map((id) => index.withDestination(id)));
+    // Looked up by sources, checked for destinations (when both are given).
+    if (filter.kind === 'both' && filter.sources) return index.involving(filter.sources, { source: true, destination: false }).filter((p) => matchesFilter(filter, p));
+    if (filter.kind === 'both' && filter.destinations) return index.involving(filter.destinations, { source: false, destination: true });
     return [...index.all()];
   }
 
+  /** Asks about every namespace concerned at once, then keeps (in order) the policies whose both apps the user may write. */
   private async visibleTo(user: UserInfo, policies: StoredPolicy[]): Promise<StoredPolicy[]> {
-    const visible: StoredPolicy[] = [];
-    for (const policy of policies) {
-      if ((await this.deps.authorizer.mayWrite(user, policy.sourceApp.namespace)) && (await this.deps.authorizer.mayWrite(user, policy.destinationApp.namespace))) visible.push(policy);
-    }
-    return visible;
+    const namespaces = [...new Set(policies.flatMap((p) => [p.sourceApp.namespace, p.destinationApp.namespace]))];
+    const allowed = new Set((await Promise.all(namespaces.map(async (ns) => ((await this.deps.authorizer.mayWrite(user, ns)) ? ns : undefined)))).filter((ns) => ns !== undefined));
+    return policies.filter((p) => allowed.has(p.sourceApp.namespace) && allowed.has(p.destinationApp.namespace));
   }
 }

@@ -65,6 +65,7 @@ interface PendingChange {
 
 /** What this process last wrote at a path; `object` undefined = it deleted the object at `revision`. */
 interface OwnWrite {
+  app: AppLocation;
   object?: StoredObject;
   revision: bigint;
 }
@@ -245,9 +246,23 @@ export class PolicyStore {
     return cached && revisionOf(cached) > own.revision ? cached : own.object;
   }
 
+  /** Whether the informer's copy is as new as this write (for a delete: the copy is gone, or newer). */
+  private cacheHolds(own: OwnWrite): boolean {
+    const cached = this.cached(own.app.namespace, objectName(own.app.name));
+    if (!cached) return own.object === undefined;
+    return revisionOf(cached) >= own.revision;
+  }
+
+  /**
+   * Keeps a write until the informer holds it too: the oldest entries are dropped as soon as the cache
+   * is as new, so a steady load keeps a few objects here instead of a second copy of thousands.
+   */
   private remember(path: string, write: OwnWrite): void {
     this.written.delete(path);
-    if (this.written.size >= WRITTEN_MEMORY) this.written.delete(this.written.keys().next().value!);
+    for (const [oldest, own] of this.written) {
+      if (this.written.size < WRITTEN_MEMORY && !this.cacheHolds(own)) break;
+      this.written.delete(oldest);
+    }
     this.written.set(path, write);
   }
 
@@ -268,7 +283,7 @@ export class PolicyStore {
         // The answer carries the deletion's revision: older watch events of the object must not bring it back.
         const deletedAt = gone?.metadata?.resourceVersion ? gone : current;
         this.index.forget(deletedAt);
-        this.remember(path, { revision: revisionOf(deletedAt) });
+        this.remember(path, { app, revision: revisionOf(deletedAt) });
       }
       return results;
     }
@@ -292,7 +307,7 @@ export class PolicyStore {
       ? await this.client.replace(path, desired) // carries current's resourceVersion: a conflict if it moved
       : await this.client.create(path.slice(0, path.lastIndexOf('/')), desired);
     this.index.observe(written);
-    this.remember(path, { object: written, revision: revisionOf(written) });
+    this.remember(path, { app, object: written, revision: revisionOf(written) });
     return results;
   }
 }

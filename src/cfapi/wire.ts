@@ -167,16 +167,16 @@ export function policyList(policies: readonly CfPolicy[], version: ApiVersion): 
   return { total_policies: shown.length, policies: shown.map((p) => wirePolicy(p, version)) };
 }
 
-/** Each policy's v1 JSON, kept while the policy object lives: lists of hundreds are mostly concatenation. */
-const v1Json = new WeakMap<CfPolicy, string>();
+/** One policy's v1 JSON: the index makes it once per policy, so answers are mostly concatenation. */
+export function policyJson(p: CfPolicy): string {
+  return JSON.stringify(wirePolicy(p, 'v1'));
+}
+
+/** A policy that may carry its v1 JSON already (see policyJson). */
+export type Serializable = CfPolicy & { json?: string };
 
 /** policyList serialized; the hot path of `cf network-policies`. */
-export function policyListJson(policies: readonly CfPolicy[], version: ApiVersion): string {
+export function policyListJson(policies: readonly Serializable[], version: ApiVersion): string {
   if (version === 'v0') return JSON.stringify(policyList(policies, version));
-  const parts = policies.map((p) => {
-    let json = v1Json.get(p);
-    if (json === undefined) v1Json.set(p, (json = JSON.stringify(wirePolicy(p, 'v1'))));
-    return json;
-  });
-  return `{"total_policies":${parts.length},"policies":[${parts.join(',')}]}`;
+  return `{"total_policies":${policies.length},"policies":[${policies.map((p) => p.json ?? policyJson(p)).join(',')}]}`;
 }

@@ -24,7 +24,7 @@ describe('AppDirectory', () => {
 
   it('with a pod label, an app exists while any of its pods carries the GUID', () => {
     const source = { kind: 'pod-label' as const, label: 'cloudfoundry.org/app_guid' };
-    expect(directoryInformerOptions(source)).toEqual({ resource: 'pods', path: '/api/v1/pods', labelSelector: 'cloudfoundry.org/app_guid,app.kubernetes.io/name' });
+    expect(directoryInformerOptions(source)).toMatchObject({ resource: 'pods', path: '/api/v1/pods', labelSelector: 'cloudfoundry.org/app_guid,app.kubernetes.io/name' });
     const { directory, add, remove } = directoryWith(source);
     const pod = (name: string) => ({ metadata: { name, namespace: 'ns1', labels: { 'cloudfoundry.org/app_guid': 'g-1', 'app.kubernetes.io/name': 'web' } } });
     add(pod('web-a'));
@@ -37,5 +37,14 @@ describe('AppDirectory', () => {
 
   it('ignores GUIDs a rule name cannot carry', () => {
     expect(appOf({ kind: 'kf-app-uid' }, { metadata: { uid: 'Upper-Case', namespace: 'ns', name: 'a' } })).toBeUndefined();
+  });
+});
+
+describe('directoryInformerOptions', () => {
+  it('caches only what the directory reads of an app', () => {
+    const app = { apiVersion: 'kf.dev/v1alpha1', kind: 'App', metadata: { name: 'web', namespace: 'ns1', uid: 'g-1', resourceVersion: '7', labels: { a: 'b' }, annotations: { big: 'x'.repeat(1000) }, generation: 3 }, spec: { template: {} }, status: { conditions: [] } };
+    directoryInformerOptions({ kind: 'kf-app-uid' }).trim!(app);
+    expect(app).toEqual({ apiVersion: 'kf.dev/v1alpha1', kind: 'App', metadata: { name: 'web', namespace: 'ns1', uid: 'g-1', resourceVersion: '7', labels: { a: 'b' } } });
+    expect(appOf({ kind: 'kf-app-uid' }, app)).toEqual({ guid: 'g-1', namespace: 'ns1', name: 'web' });
   });
 });

@@ -1,8 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { PolicyIndex } from '../../../src/cfapi/policy-index.js';
 import { halvesOf } from '../../../src/cfapi/storage.js';
 import type { KubeObject } from '../../../src/runtime/kube-client.js';
-import type { CfPolicy } from '../../../src/cfapi/policy.js';
+import { comparePolicies, type CfPolicy } from '../../../src/cfapi/policy.js';
 
 const web = { namespace: 'ns1', name: 'web' };
 const db = { namespace: 'ns2', name: 'db' };
@@ -32,9 +32,9 @@ describe('PolicyIndex', () => {
     const index = new PolicyIndex();
     index.observe(objectOf(web, '10', [p]));
     expect(index.get(p)).toMatchObject({ ...p, sourceApp: web, destinationApp: db });
-    expect(index.get(p)!.halves.size).toBe(1);
+    expect(index.get(p)!.halves).toHaveLength(1);
     index.observe(objectOf(db, '11', [p]));
-    expect(index.get(p)!.halves.size).toBe(2);
+    expect(index.get(p)!.halves).toHaveLength(2);
     index.forget(objectOf(web, '12', []));
     expect(index.withSource('g-web')).toHaveLength(1);
     index.forget(objectOf(db, '13', []));
@@ -67,5 +67,31 @@ describe('PolicyIndex', () => {
     const index = new PolicyIndex();
     index.observe({ metadata: { name: 'cf-web', namespace: 'ns1', resourceVersion: '1' }, spec: { app: 'web', egress: [{ name: 'by-hand', to: [{ app: 'db' }] }, { to: [{ app: 'db' }] }] } });
     expect(index.size).toBe(0);
+  });
+
+  it('answers each policy a GUID takes part in once, in comparePolicies order, before and after ranking', () => {
+    jest.useFakeTimers();
+    try {
+      const index = new PolicyIndex();
+      const policies: CfPolicy[] = [
+        { ...p, start: 9000, end: 9000 },
+        { ...p, source: 'g-db', destination: 'g-web' },
+        { ...p, start: 80, end: 80 },
+        { ...p, destination: 'g-web', start: 22, end: 22 },
+      ];
+      index.observe(objectOf(web, '1', policies));
+      index.observe(objectOf(db, '2', policies));
+      const expected = [...policies].sort(comparePolicies);
+      const identities = (found: CfPolicy[]) => found.map(({ source, destination, protocol, start, end }) => ({ source, destination, protocol, start, end }));
+      expect(identities(index.involvingSorted(['g-web', 'g-db']))).toEqual(expected);
+      jest.advanceTimersByTime(1000);
+      expect(identities(index.involvingSorted(['g-web', 'g-db']))).toEqual(expected);
+      expect(identities(index.involvingSorted(['g-db']))).toEqual(expected.filter((x) => x.source === 'g-db' || x.destination === 'g-db'));
+      index.forget(objectOf(web, '3', []));
+      index.forget(objectOf(db, '4', []));
+      expect(index.involvingSorted(['g-web', 'g-db'])).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

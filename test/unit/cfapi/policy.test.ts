@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseListFilter, matchesFilter } from '../../../src/cfapi/filters.js';
-import { isStorableGuid, policyOfRuleName, ruleName, type CfPolicy } from '../../../src/cfapi/policy.js';
+import { comparePolicies, isStorableGuid, policyOfRuleName, ruleName, sortKey, type CfPolicy } from '../../../src/cfapi/policy.js';
 
 const RULE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -28,6 +28,20 @@ describe('rule names', () => {
         expect(name).toMatch(RULE_NAME);
         expect(name.length).toBeLessThanOrEqual(128);
         expect(policyOfRuleName(name)).toEqual(p);
+      }),
+    );
+  });
+});
+
+describe('sort keys', () => {
+  it('property: order policies exactly as comparePolicies does', () => {
+    const guid = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/);
+    const port = fc.integer({ min: 1, max: 65535 });
+    const policy = fc.record({ source: guid, destination: guid, protocol: fc.constantFrom('tcp' as const, 'udp' as const), start: port, end: port });
+    fc.assert(
+      fc.property(policy, policy, (a, b) => {
+        const byKey = sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0;
+        expect(byKey).toBe(Math.sign(comparePolicies(a, b)));
       }),
     );
   });

@@ -65,7 +65,7 @@ describe('PolicyStore', () => {
     await store.add(halvesOf(policy(80), web, db));
     expect(api.objects.get(webPath)).toMatchObject({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'appnetpol', 'networking.kf.dev/source': 'cf-api' } }, spec: { app: 'web', egress: [{ name: 'g-web.g-db.tcp.80.80' }] } });
     expect(api.objects.get(dbPath)).toMatchObject({ spec: { app: 'db', ingress: [{ name: 'g-web.g-db.tcp.80.80' }] } });
-    expect(index.get(policy(80))?.halves.size).toBe(2);
+    expect(index.get(policy(80))?.halves).toHaveLength(2);
   });
 
   it('retries on resourceVersion conflicts', async () => {
