@@ -2,10 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderCRDManifests } from '../src/api/crd-manifests.js';
+import { KUBERNETES_1_31_COMPONENT, renderCRDManifests, renderKubernetes131Component } from '../src/api/crd-manifests.js';
 
 // Compiled to dist/hack/, so the repository root is two levels up.
-const crdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const crdDir = join(root, 'crds');
 
 for (const { file, content } of renderCRDManifests()) {
   const target = join(crdDir, file);
@@ -13,3 +14,8 @@ for (const { file, content } of renderCRDManifests()) {
   writeFileSync(target, content);
   console.log(`wrote ${target}`);
 }
+
+const component = join(root, KUBERNETES_1_31_COMPONENT);
+mkdirSync(dirname(component), { recursive: true });
+writeFileSync(component, renderKubernetes131Component());
+console.log(`wrote ${component}`);

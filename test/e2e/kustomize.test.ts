@@ -93,6 +93,23 @@ describe('the workloads of config/default', () => {
   });
 });
 
+describe('config/components/kubernetes-1.31', () => {
+  it('checks rule names without the CEL list extension, and the API server takes the CRD', async () => {
+    const overlay = renderOverlay(['config/components/kubernetes-1.31']);
+    const crd = overlay.find((o) => o.kind === 'CustomResourceDefinition')!;
+    const rules = JSON.stringify(crd).match(/self\.[a-z]+\(r, [^"]*o\.name == r\.name\)\)/g);
+    expect(rules).toHaveLength(2);
+    expect(JSON.stringify(crd)).not.toContain('distinct()');
+    const dir = mkdtempSync(join(tmpdir(), 'appnetpol-crd-'));
+    try {
+      writeFileSync(join(dir, 'crd.json'), JSON.stringify(crd));
+      expect(await kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(dir, 'crd.json')])).toMatchObject({ code: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('config/components/monitoring', () => {
   const overlay = renderOverlay(['config/components/monitoring']);
   const added = overlay.filter((o) => !rendered.some((r) => r.kind === o.kind && r.metadata.name === o.metadata.name && r.metadata.namespace === o.metadata.namespace));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { appNetworkPolicyCRD, kfSpaceCRD, shippedCRDs } from '../../../src/api/crd.js';
-import { renderCRDManifests } from '../../../src/api/crd-manifests.js';
+import { KUBERNETES_1_31_COMPONENT, pairwiseRuleNamePatch, renderCRDManifests, renderKubernetes131Component } from '../../../src/api/crd-manifests.js';
+import { formatIssue } from '../../../src/api/validate.js';
 import type { OpenAPISchema } from '../../../src/api/openapi-schema.js';
 import { createSchemaValidator } from '../../../src/api/schema-validator.js';
 
@@ -14,6 +15,27 @@ describe('generated CRD files', () => {
       expect(readFileSync(new URL(file, crdsDir), 'utf8')).toBe(content);
     },
   );
+
+  it(`${KUBERNETES_1_31_COMPONENT} matches what generate-crds writes`, () => {
+    expect(readFileSync(new URL(`../../../${KUBERNETES_1_31_COMPONENT}`, import.meta.url), 'utf8')).toBe(renderKubernetes131Component());
+  });
+
+  it('the component for Kubernetes 1.31 swaps both rule-name checks for one that gives the same answers', () => {
+    const crd = JSON.parse(JSON.stringify(appNetworkPolicyCRD())) as Record<string, unknown>;
+    const patch = pairwiseRuleNamePatch();
+    expect(patch.map((op) => op.path.split('/')[8])).toEqual(['ingress', 'egress']);
+    for (const { path, value } of patch) {
+      const keys = path.split('/').slice(1);
+      const parent = keys.slice(0, -1).reduce((node: Record<string, unknown>, key) => node[key] as Record<string, unknown>, crd);
+      expect(parent[keys.at(-1)!]).toMatch(/distinct\(\)/);
+      parent[keys.at(-1)!] = value;
+    }
+    const schema = (crd as { spec: { versions: { schema: { openAPIV3Schema: OpenAPISchema } }[] } }).spec.versions[0].schema.openAPIV3Schema;
+    const validate = createSchemaValidator(schema);
+    const object = (spec: unknown) => ({ apiVersion: 'networking.kf.dev/v1alpha1', kind: 'AppNetworkPolicy', metadata: { name: 'web', namespace: 'a' }, spec });
+    expect(validate(object({ app: 'web', ingress: [{ name: 'a' }, {}, { name: 'a' }] })).map(formatIssue)).toEqual(['spec.ingress: Invalid value: name must be unique among the ingress rules']);
+    expect(validate(object({ app: 'web', egress: [{ name: 'x' }, { name: 'y' }, {}] }))).toEqual([]);
+  });
 
   it('keeps the Kf stand-ins in their own folder', () => {
     expect(shippedCRDs().map(({ origin, file }) => [origin, file])).toEqual([
