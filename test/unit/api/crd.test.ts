@@ -23,7 +23,7 @@ describe('generated CRD files', () => {
   it('the component for Kubernetes 1.31 swaps both rule-name checks for one that gives the same answers', () => {
     const crd = JSON.parse(JSON.stringify(appNetworkPolicyCRD())) as Record<string, unknown>;
     const patch = pairwiseRuleNamePatch();
-    expect(patch.map((op) => op.path.split('/')[8])).toEqual(['ingress', 'egress']);
+    expect(patch.map((op) => op.path.split('/')[9])).toEqual(['ingress', 'egress']);
     for (const { path, value } of patch) {
       const keys = path.split('/').slice(1);
       const parent = keys.slice(0, -1).reduce((node: Record<string, unknown>, key) => node[key] as Record<string, unknown>, crd);
