@@ -94,18 +94,21 @@ const isReady = (p: Policy) => p.status?.observedGeneration === p.metadata?.gene
  * is when the first status for a policy's current generation arrived: the operator's first reconcile
  * that wrote (the seeded status has observedGeneration 0).
  */
-async function watchConvergence(cluster: BenchCluster, policies: number): Promise<{ done: () => Promise<boolean>; firstStatusAt: () => number | undefined; stop: () => Promise<void> }> {
+async function watchConvergence(cluster: BenchCluster, policies: number, namespaces: readonly string[]): Promise<{ done: () => Promise<boolean>; firstStatusAt: () => number | undefined; stop: () => Promise<void> }> {
   const ready = new Informer<Policy>(cluster.admin, { resource: 'bench-policies', path: `${POLICIES}/appnetworkpolicies` }, silent);
   const generated = new Informer<KubeObject>(cluster.admin, { resource: 'bench-networkpolicies', path: `${NETPOL}/networkpolicies`, labelSelector: MANAGED }, silent);
+  // Only the scenario's own namespaces count: a shared test cluster holds other Ready policies.
+  const ours = new Set(namespaces);
+  const inScenario = <T extends KubeObject>(objects: readonly T[]) => objects.filter((o) => ours.has(o.metadata!.namespace!));
   let firstStatusAt: number | undefined;
   ready.on({
     update: (p) => {
-      if (firstStatusAt === undefined && p.status?.observedGeneration === p.metadata?.generation) firstStatusAt = Date.now();
+      if (firstStatusAt === undefined && ours.has(p.metadata!.namespace!) && p.status?.observedGeneration === p.metadata?.generation) firstStatusAt = Date.now();
     },
   });
   await Promise.all([ready.start(), generated.start()]);
   return {
-    done: async () => generated.list().length >= policies && ready.list().filter(isReady).length >= policies,
+    done: async () => inScenario(generated.list()).length >= policies && inScenario(ready.list()).filter(isReady).length >= policies,
     firstStatusAt: () => firstStatusAt,
     stop: async () => void (await Promise.all([ready.stop(), generated.stop()])),
   };
@@ -134,7 +137,7 @@ async function statusCeiling(cluster: BenchCluster, options: ScaleOptions, names
 export async function coldConvergence(cluster: BenchCluster, options: ScaleOptions, prefix: string, logDir: string): Promise<ConvergenceResult> {
   const namespaces = await seedPolicies(cluster, options, prefix);
   const statusCeilingSeconds = await statusCeiling(cluster, options, namespaces);
-  const convergence = await watchConvergence(cluster, options.policies);
+  const convergence = await watchConvergence(cluster, options.policies, namespaces);
   const writesBefore = await apiServerWrites(cluster.admin);
   const started = Date.now();
   const operator = await startOperator({
@@ -247,8 +250,8 @@ export async function spacesToDenyAll(cluster: BenchCluster, count: number, pref
 
 /** The same cold convergence with the @dot-i/k8s-operator peer (test/bench/peer-operator.ts): seconds and peak RSS. */
 export async function peerConvergence(cluster: BenchCluster, options: ScaleOptions, prefix: string): Promise<{ seconds: number; peakRssMiB: number }> {
-  await seedPolicies(cluster, options, prefix);
-  const convergence = await watchConvergence(cluster, options.policies);
+  const namespaces = await seedPolicies(cluster, options, prefix);
+  const convergence = await watchConvergence(cluster, options.policies, namespaces);
   const started = Date.now();
   const peer = spawn(process.execPath, ['dist/test/bench/peer-operator.js'], { env: { ...process.env, KUBECONFIG: cluster.plane.kubeconfig }, stdio: 'ignore' });
   try {
