@@ -130,6 +130,8 @@ export class AppNetworkPolicyController extends QueueController {
         // Programmed for this very generation before: a NetworkPolicy that differs was changed by someone else.
         const drifted = policy.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True' && c.observedGeneration === generation) ?? false;
         const written = await writeOwnedNetworkPolicy(this.ctx, this.networkPolicies, policy, desired, log, drifted);
+        // Nothing was written, so no event of ours is coming (and the expectation would hold `desired` meanwhile).
+        if (written.outcome === 'unchanged' || written.outcome === 'conflict') this.expectedNetworkPolicies.forget(npKey);
         programmed =
           written.outcome === 'conflict'
             ? condition('Programmed', 'False', Reason.Conflict, written.message, generation)
