@@ -169,6 +169,13 @@ export class KubeClient {
       } catch (error) {
         this.observer?.response(method, '<error>', this.host);
         if (options.signal?.aborted) throw error;
+        if (timeout.signal.aborted) {
+          // The connection may be the one that hangs (over HTTP/2 it carries every request): drop it, so
+          // the next request opens a new one instead of waiting on the same dead connection.
+          const stale = this.dispatcher;
+          this.dispatcher = undefined;
+          void stale?.destroy().catch(() => undefined);
+        }
         if (timeout.signal.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
         if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${(error as Error).message}`, { cause: error });
         this.observer?.retry('connection');
