@@ -137,10 +137,13 @@ describe('AppNetworkPolicy controller', () => {
     expect(refs.message).toContain('ghost');
     expect(refs.message).toContain('no-such-space');
     await admin.get(netpolPath('lonely-cp', 'appnetpol-ghost'));
-    const events = await admin.list<KubeObject & { reason: string; message: string; type: string }>('/api/v1/namespaces/lonely-cp/events', {
-      fieldSelector: 'involvedObject.name=ghost',
+    // The Event follows the status write of the same reconcile: it may land just after Ready is seen.
+    await eventually(async () => {
+      const events = await admin.list<KubeObject & { reason: string; message: string; type: string }>('/api/v1/namespaces/lonely-cp/events', {
+        fieldSelector: 'involvedObject.name=ghost',
+      });
+      expect(events.items).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'SpaceNotFound', message: refs.message }));
     });
-    expect(events.items).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'SpaceNotFound', message: refs.message }));
 
     // The app arriving resolves the reference without any change to the policy.
     await createKfApp('lonely-cp', 'ghost');
