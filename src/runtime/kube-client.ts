@@ -175,8 +175,8 @@ export class KubeClient {
           const stale = this.dispatcher;
           this.dispatcher = undefined;
           void stale?.destroy().catch(() => undefined);
+          throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
         }
-        if (timeout.signal.aborted) throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
         if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${(error as Error).message}`, { cause: error });
         this.observer?.retry('connection');
         await sleep(backoffMs(attempt));
