@@ -16,7 +16,7 @@ import { isNotFound, isRefusal, type KubeObject } from '../runtime/kube-client.j
 import type { Logger } from '../runtime/logger.js';
 import { ExpectedWrites } from '../runtime/expected-writes.js';
 import { QueueController, type QueueControllerOptions } from '../runtime/queue-controller.js';
-import { specIssues } from './spec-issues.js';
+import { prepareSpecValidation, specIssues } from './spec-issues.js';
 import { FactsSource, type FactChange } from './facts.js';
 import { LiveReachability } from './reachability.js';
 import type { MeshStatusBoard } from './mesh-status.js';
@@ -82,6 +82,10 @@ export class AppNetworkPolicyController extends QueueController {
     // Reachable depends on the NetworkPolicies selecting the policy's own and its peers' pods, and on those pods.
     this.reachability = new LiveReachability(ctx.informers, this.facts, this.policies, (seconds) => ctx.metrics.reachabilitySeconds.inc(seconds));
     this.reachability.onChange((refs) => (refs === '*' ? this.allKeys() : refs.flatMap((ref) => this.refs.keysFor(ref))).forEach((key) => this.queue.add(key)));
+  }
+
+  prepare(): void {
+    prepareSpecValidation();
   }
 
   protected allKeys(): string[] {

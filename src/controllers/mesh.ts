@@ -24,7 +24,7 @@ import { FactsSource } from './facts.js';
 import type { MeshStatusBoard } from './mesh-status.js';
 import { APP_PODS } from './pods.js';
 import { ReferenceIndex } from './reference-index.js';
-import { specIssues } from './spec-issues.js';
+import { prepareSpecValidation, specIssues } from './spec-issues.js';
 
 const NAME = 'mesh';
 
@@ -105,6 +105,10 @@ export class MeshController extends QueueController {
       if (change.kind === 'namespace') this.queue.add(change.name);
       if (change.kind === 'everything') this.allKeys().forEach((key) => this.queue.add(key));
     });
+  }
+
+  prepare(): void {
+    prepareSpecValidation();
   }
 
   protected allKeys(): string[] {

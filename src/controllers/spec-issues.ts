@@ -4,9 +4,14 @@
  * Keyed by the spec object, which a reconcile's shallow copy of the policy shares with the cache.
  */
 import type { AppNetworkPolicy } from '../api/types.js';
-import { validateAppNetworkPolicy, type ValidationIssue } from '../api/validate.js';
+import { appNetworkPolicySchemaValidator, validateAppNetworkPolicy, type ValidationIssue } from '../api/validate.js';
 
 const issuesBySpec = new WeakMap<object, ValidationIssue[]>();
+
+/** Compiles the validator ahead of the first reconcile. */
+export function prepareSpecValidation(): void {
+  appNetworkPolicySchemaValidator();
+}
 
 export function specIssues(policy: AppNetworkPolicy): ValidationIssue[] {
   if (!policy.spec || typeof policy.spec !== 'object') return validateAppNetworkPolicy(policy);

@@ -17,6 +17,8 @@ export interface ControllerContext {
 
 export interface Controller {
   readonly name: string;
+  /** Work that needs no cluster (compiling validators): the manager runs it while the first lists are in flight. */
+  prepare?(): void;
   /** Starts the workers; informers are started (and synced) by the manager beforehand. */
   start(): void;
   /** Stops taking work and resolves when in-flight reconciles are done. */

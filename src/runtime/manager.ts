@@ -66,7 +66,12 @@ export class Manager {
     });
     const address = this.server.address();
     const healthPort = typeof address === 'object' && address ? address.port : this.options.healthAddress.port;
-    await this.context.informers.startAll();
+    const synced = this.context.informers.startAll();
+    synced.catch(() => undefined); // awaited below; this keeps a failure during prepare() from counting as unhandled
+    // The API server takes a while to answer the first lists: the process would only wait, so it prepares meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const controller of this.controllers) controller.prepare?.();
+    await synced;
     this.cachesSynced = true;
     const { leaderElection, onLostLeadership } = this.options;
     if (!leaderElection) {
