@@ -29,6 +29,10 @@ await build({
   external: ['@opentelemetry/*', 'fastify', '@fastify/*', '@viz-js/viz'],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __appnetpolCreateRequire } from 'node:module'; const require = __appnetpolCreateRequire(import.meta.url);" },
+  // V8 keeps every module's source in the heap: without blanks and comments it is a third smaller and
+  // parses sooner. Names stay, so stack traces and profiles still read; the source maps give lines.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -7,6 +7,7 @@ import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
 import type { ProcessMetrics } from './metrics.js';
+import { shareRepeatedStrings } from './shared-strings.js';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -183,6 +184,7 @@ function trimmedForCache<T extends KubeObject>(obj: T, trim: InformerOptions['tr
     if (metadata.annotations?.[LAST_APPLIED] !== undefined) obj.metadata.annotations = without(metadata.annotations, [LAST_APPLIED]);
   }
   trim?.(obj);
+  shareRepeatedStrings(obj);
   return obj;
 }
 
