@@ -79,7 +79,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
     // A version segment of any length reaches the version check (406), as it does in Cloud Foundry.
-    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // The routes read the raw query with Cloud Foundry's rules (parseListFilter): Fastify's parse of each
+    // request's query, ~7 KiB of GUIDs in a list, would be thrown away.
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT, querystringParser: () => ({}) },
     // Paths that fail before routing (a bad % escape) still get Cloud Foundry's body and the headers.
     frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(errorBody(MESSAGES.badPath)),
     clientErrorHandler: answerUnparsable,
@@ -122,7 +124,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       states.get(request)!.caller = { user, admin };
     });
 
-  /** `handle` answers an object to serialize, or JSON text already made. */
+  /** `handle` answers an object to serialize, or JSON already made (text or bytes). */
   const api = (method: 'GET' | 'POST', path: string, access: Access, handle: (caller: Caller, version: ApiVersion, request: FastifyRequest) => Promise<unknown>) =>
     app.route({
       method,
@@ -131,7 +133,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const { version } = request.params as { version: ApiVersion };
         const result = await inTrace(request, () => handle(states.get(request)!.caller!, version, request));
-        return reply.type('application/json').send(typeof result === 'string' ? result : JSON.stringify(result));
+        // Spelled out: Fastify adds the charset to text it sends, not to bytes.
+        return reply.type('application/json; charset=utf-8').send(typeof result === 'string' || Buffer.isBuffer(result) ? result : JSON.stringify(result));
       },
     });
 
