@@ -5,6 +5,7 @@
 #
 #   hack/build-go-tool.sh status          # kstatus and Argo CD's Lua interpreter (test/e2e/gitops-status)
 #   hack/build-go-tool.sh netpol-oracle   # cyclonus' NetworkPolicy matcher (the reachability differential test)
+#   hack/build-go-tool.sh cf-api-load     # vegeta's constant-rate attacker (npm run bench:cf-api)
 set -euo pipefail
 
 tool=${1:?usage: hack/build-go-tool.sh TOOL (a directory of test/tools)}

@@ -63,6 +63,8 @@ export class PolicyIndex {
   private byRank: StoredPolicy[] = [];
   /** Per GUID, the ranks of the policies it takes part in, sorted: an answer merges these. */
   private readonly ranksByGuid = new Map<string, Uint32Array>();
+  /** involvingSorted's bitmap, one bit per rank, all zero between calls. */
+  private rankBits = new Uint32Array(0);
 
   constructor(informer?: Informer<KubeObject>) {
     informer?.on({ add: (o) => this.observe(o), update: (o) => this.observe(o), delete: (o) => this.forget(o) });
@@ -100,28 +102,31 @@ export class PolicyIndex {
 
   /**
    * Each policy once that one of `guids` takes part in (as source or destination), in answer order
-   * (comparePolicies'). While the ranks are current this merges each GUID's ranks, numbers, without
-   * touching the policies it leaves out.
+   * (comparePolicies'). While the ranks are current this marks each GUID's ranks in a bitmap and reads
+   * the marked ranks back in order, without sorting and without touching the policies it leaves out.
    */
   involvingSorted(guids: Iterable<string>): StoredPolicy[] {
     if (this.rankedAt !== this.additions) return this.sorted(this.involving(guids, { source: true, destination: true }));
-    const lists: Uint32Array[] = [];
-    let total = 0;
+    if (this.rankBits.length * 32 < this.byRank.length) this.rankBits = new Uint32Array(Math.ceil(this.byRank.length / 32));
+    const bits = this.rankBits;
+    let firstWord = bits.length;
+    let lastWord = -1;
     for (const guid of guids) {
       let ranks = this.ranksByGuid.get(guid);
       if (!ranks) this.ranksByGuid.set(guid, (ranks = this.ranksOf(guid)));
-      lists.push(ranks);
-      total += ranks.length;
+      if (ranks.length === 0) continue;
+      for (let i = 0; i < ranks.length; i++) bits[ranks[i] >>> 5] |= 1 << (ranks[i] & 31);
+      // Each GUID's ranks are sorted: the first and the last bound the words to read.
+      firstWord = Math.min(firstWord, ranks[0] >>> 5);
+      lastWord = Math.max(lastWord, ranks[ranks.length - 1] >>> 5);
     }
-    const merged = new Uint32Array(total);
-    let at = 0;
-    for (const ranks of lists) {
-      merged.set(ranks, at);
-      at += ranks.length;
-    }
-    merged.sort();
     const found: StoredPolicy[] = [];
-    for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[i - 1]) found.push(this.byRank[merged[i]]);
+    for (let w = firstWord; w <= lastWord; w++) {
+      let word = bits[w] | 0;
+      if (word === 0) continue;
+      bits[w] = 0;
+      for (; word !== 0; word &= word - 1) found.push(this.byRank[(w << 5) | (31 - Math.clz32(word & -word))]);
+    }
     return found;
   }
 

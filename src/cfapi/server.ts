@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../runtime/logger.js';
 import { SERVICE_NAME } from '../runtime/tracing.js';
+import { AnswerBuffers } from './answer-buffers.js';
 import type { Authorizer } from './auth.js';
 import type { AppDirectory } from './directory.js';
 import type { CfApiMetrics } from './metrics.js';
@@ -79,7 +80,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
     // A version segment of any length reaches the version check (406), as it does in Cloud Foundry.
-    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // The routes read the raw query with Cloud Foundry's rules (parseListFilter): Fastify's parse of each
+    // request's query, ~7 KiB of GUIDs in a list, would be thrown away.
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT, querystringParser: () => ({}) },
     // Paths that fail before routing (a bad % escape) still get Cloud Foundry's body and the headers.
     frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(errorBody(MESSAGES.badPath)),
     clientErrorHandler: answerUnparsable,
@@ -122,16 +125,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       states.get(request)!.caller = { user, admin };
     });
 
-  /** `handle` answers an object to serialize, or JSON text already made. */
-  const api = (method: 'GET' | 'POST', path: string, access: Access, handle: (caller: Caller, version: ApiVersion, request: FastifyRequest) => Promise<unknown>) =>
+  /** `handle` answers an object to serialize, or JSON already made (text or bytes). */
+  const api = (method: 'GET' | 'POST', path: string, access: Access, handle: (caller: Caller, version: ApiVersion, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
     app.route({
       method,
       url: `/networking/:version/external${path}`,
       onRequest: guard(access),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const { version } = request.params as { version: ApiVersion };
-        const result = await inTrace(request, () => handle(states.get(request)!.caller!, version, request));
-        return reply.type('application/json').send(typeof result === 'string' ? result : JSON.stringify(result));
+        const result = await inTrace(request, () => handle(states.get(request)!.caller!, version, request, reply));
+        // Spelled out: Fastify adds the charset to text it sends, not to bytes.
+        return reply.type('application/json; charset=utf-8').send(typeof result === 'string' || Buffer.isBuffer(result) ? result : JSON.stringify(result));
       },
     });
 
@@ -146,7 +150,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     await deps.service.delete(caller, parsePolicies(bodyOf(request), version));
     return {};
   });
-  api('GET', '/policies', 'write', async (caller, version, request) => policyListJson(await deps.service.list(caller, parseListFilter(rawQuery(request))), version));
+  const answerBuffers = new AnswerBuffers();
+  api('GET', '/policies', 'write', async (caller, version, request, reply) =>
+    policyListJson(await deps.service.list(caller, parseListFilter(rawQuery(request))), version, (size) => answerBuffers.lend(size, reply.raw)),
+  );
   api('POST', '/policies/cleanup', 'admin', async (_caller, version) => policyListJson(await deps.service.cleanup(), version));
   api('GET', '/tags', 'admin', async () => ({ tags: deps.service.tags() }));
   api('GET', '/whoami', 'admin', async (caller) => ({ subject: caller.user.username }));

@@ -68,7 +68,7 @@ export class CfPolicyService {
     await this.deps.store.remove(halves);
   }
 
-  async list(caller: Caller, filter: ListFilter): Promise<CfPolicy[]> {
+  async list(caller: Caller, filter: ListFilter): Promise<StoredPolicy[]> {
     const candidates = filter.kind === 'either' ? this.deps.index.involvingSorted(filter.ids) : this.deps.index.sorted(this.candidates(filter));
     return caller.admin ? candidates : await this.visibleTo(caller.user, candidates);
   }
@@ -77,7 +77,7 @@ export class CfPolicyService {
    * Deletes the policies whose source or destination app is gone, judged by a fresh list of the apps:
    * if that list cannot be read, nothing is deleted.
    */
-  async cleanup(): Promise<CfPolicy[]> {
+  async cleanup(): Promise<StoredPolicy[]> {
     const existing = await this.deps.directory.freshGuids(this.deps.client).catch((error: Error) => {
       this.deps.log.error({ err: error }, 'cleanup: listing apps failed; deleting nothing');
       throw new CfError(500, MESSAGES.readFailed);

@@ -172,11 +172,32 @@ export function policyJson(p: CfPolicy): string {
   return JSON.stringify(wirePolicy(p, 'v1'));
 }
 
-/** A policy that may carry its v1 JSON already (see policyJson). */
-export type Serializable = CfPolicy & { json?: string };
+/**
+ * A policy with its v1 JSON made already (see policyJson), as the index holds them. That JSON is ASCII:
+ * the index takes in only storable GUIDs (isStorableGuid: lower-case letters, digits, '-').
+ */
+export type Serialized = CfPolicy & { json: string };
 
-/** policyList serialized; the hot path of `cf network-policies`. */
-export function policyListJson(policies: readonly Serializable[], version: ApiVersion): string {
-  if (version === 'v0') return JSON.stringify(policyList(policies, version));
-  return `{"total_policies":${policies.length},"policies":[${policies.map((p) => p.json ?? policyJson(p)).join(',')}]}`;
+const COMMA = 0x2c;
+
+/**
+ * policyList as the bytes of its JSON; the hot path of `cf network-policies`. For v1 each policy's ready
+ * JSON is copied into one buffer of the size known beforehand: no joined string of ~200 KiB that the HTTP
+ * layer would scan once to count its UTF-8 bytes and again to encode them. `allocate` gives a buffer of at
+ * least the size asked for.
+ */
+export function policyListJson(policies: readonly Serialized[], version: ApiVersion, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  if (version === 'v0') return Buffer.from(JSON.stringify(policyList(policies, version)));
+  const head = `{"total_policies":${policies.length},"policies":[`;
+  let size = head.length + Math.max(policies.length - 1, 0) + 2;
+  for (const p of policies) size += p.json.length;
+  const out = allocate(size).subarray(0, size);
+  // latin1 writes one byte per character: exact for ASCII, with no encoding pass.
+  let at = out.write(head, 0, 'latin1');
+  for (let i = 0; i < policies.length; i++) {
+    if (i > 0) out[at++] = COMMA;
+    at += out.write(policies[i].json, at, 'latin1');
+  }
+  out.write(']}', at, 'latin1');
+  return out;
 }

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
+import { goTool } from './go-tool.js';
 
 /** The health check docs/deploy.md ships (config/argocd). */
 export const ARGOCD_HEALTH_CHECK = 'config/argocd/appnetworkpolicy-health.lua';
@@ -14,12 +15,9 @@ export interface Verdict {
   message: string;
 }
 
-let binary: string | undefined;
-
 /** Builds the tool when missing (a cold build downloads modules and takes a minute or two). */
 export function statusTool(): string {
-  binary ??= execFileSync('bash', ['hack/build-go-tool.sh', 'status'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' }).trim().split('\n').pop()!;
-  return binary;
+  return goTool('status');
 }
 
 export function gitopsStatus(object: KubeObject): { kstatus: Verdict; argocd: Verdict } {

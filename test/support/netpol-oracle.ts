@@ -1,10 +1,6 @@
 /** The independent NetworkPolicy implementation the engine is compared with, built on first use by hack/. */
 import { execFileSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** Source (test/support) and compiled (dist/test/support) copies both live below the repository root. */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.includes('/dist/test/') ? '../../..' : '../..');
+import { goTool } from './go-tool.js';
 
 export interface OracleEndpoint {
   /** Absent: an address outside the cluster. */
@@ -22,8 +18,7 @@ export interface OracleCase {
 
 /** Builds the oracle when missing (a cold build takes a minute or two) and returns its path. */
 export function buildOracle(): string {
-  const out = execFileSync('bash', [join(repoRoot, 'hack/build-go-tool.sh'), 'netpol-oracle'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return out.trim().split('\n').at(-1)!;
+  return goTool('netpol-oracle');
 }
 
 /** One verdict per probe per case. */

@@ -67,6 +67,13 @@ describe('cf-api HTTP layer', () => {
     expect(response.headers['content-security-policy']).toBe("frame-ancestors 'none'");
   });
 
+  it('API answers are JSON in UTF-8, whether made as text or as bytes', async () => {
+    for (const url of ['/networking/v1/external/policies', '/networking/v0/external/policies', '/networking/v1/external/tags']) {
+      const response = await call('GET', url, 'admin');
+      expect([response.statusCode, response.headers['content-type']]).toEqual([200, 'application/json; charset=utf-8']);
+    }
+  });
+
   it('answers /, /networking and /health', async () => {
     expect((await call('GET', '/')).body).toMatch(/^Network policy server, up for 1m\d+(\.\d+)?s\n$/);
     expect((await call('GET', '/networking')).statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { CfError } from '../../../src/cfapi/errors.js';
-import { parsePolicies, policyList, type ApiVersion } from '../../../src/cfapi/wire.js';
+import { parsePolicies, policyJson, policyList, policyListJson, type ApiVersion } from '../../../src/cfapi/wire.js';
 
 const body = (policies: unknown) => JSON.stringify({ policies });
 const v1 = (destination: Record<string, unknown>, source: Record<string, unknown> = { id: 'a' }) => body([{ source, destination: { id: 'b', protocol: 'tcp', ports: { start: 8080, end: 8080 }, ...destination } }]);
@@ -141,5 +141,11 @@ describe('policyList', () => {
   });
   it('an empty list is [] not null', () => {
     expect(JSON.stringify(policyList([], 'v1'))).toBe('{"total_policies":0,"policies":[]}');
+  });
+  it('the answer bytes are policyList as JSON, from the policies\' ready JSON', () => {
+    const serialized = policies.map((p) => ({ ...p, json: policyJson(p) }));
+    for (const version of ['v1', 'v0'] as const) {
+      for (const list of [[], serialized.slice(0, 1), serialized]) expect(policyListJson(list, version).toString('utf8')).toBe(JSON.stringify(policyList(list, version)));
+    }
   });
 });
