@@ -49,9 +49,11 @@ export function comparePolicies(a: CfPolicy, b: CfPolicy): number {
 /**
  * A string whose code-unit order is comparePolicies' order, so a long list sorts with plain string
  * comparisons: NUL sorts below every character a GUID or protocol may hold, and ports are zero-padded.
+ * Joined rather than concatenated: join makes one flat string, where `+` makes a tree of pieces that
+ * comparisons walk without flattening (the index keeps one key per policy).
  */
 export function sortKey(policy: CfPolicy): string {
-  return `${policy.source}\0${policy.destination}\0${policy.protocol}\0${String(policy.start).padStart(5, '0')}${String(policy.end).padStart(5, '0')}`;
+  return [policy.source, policy.destination, policy.protocol, String(policy.start).padStart(5, '0') + String(policy.end).padStart(5, '0')].join('\0');
 }
 
 /** Code-unit order: locale-independent and much cheaper than localeCompare on hot list paths. */
