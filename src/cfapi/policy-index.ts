@@ -198,7 +198,9 @@ export class PolicyIndex {
     const key = name;
     let stored = this.policies.get(key);
     if (!stored) {
-      stored = { ...identity, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0, json: policyJson(identity) };
+      // Spelled out rather than spread: a literal's fields all fit in the object, a spread's overflow into a second array.
+      const { source, destination, protocol, start, end } = identity;
+      stored = { source, destination, protocol, start, end, sourceApp, destinationApp, halves: [], order: sortKey(identity), rank: -1, visit: 0, json: policyJson(identity) };
       this.additions++;
       this.policies.set(key, stored);
       addTo(this.bySource, identity.source, stored);

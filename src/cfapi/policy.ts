@@ -35,7 +35,8 @@ export function policyOfRuleName(name: string): CfPolicy | undefined {
   const [source, destination, protocol, startText, endText] = parts;
   if (!isStorableGuid(source) || !isStorableGuid(destination) || (protocol !== 'tcp' && protocol !== 'udp')) return undefined;
   if (!/^[1-9][0-9]{0,4}$/.test(startText) || !/^[1-9][0-9]{0,4}$/.test(endText)) return undefined;
-  return { source, destination, protocol, start: Number(startText), end: Number(endText) };
+  // The literal rather than the piece split off: one string for every policy instead of one each.
+  return { source, destination, protocol: protocol === 'tcp' ? 'tcp' : 'udp', start: Number(startText), end: Number(endText) };
 }
 
 /** One key per identity, for maps and de-duplication. */
