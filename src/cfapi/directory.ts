@@ -3,7 +3,7 @@
  * platforms, pods carrying the GUID in a label (app name from app.kubernetes.io/name).
  */
 import { LABEL_APP_NAME } from '../api/types.js';
-import type { Informer, InformerOptions } from '../runtime/informer.js';
+import { keepFields, only, type Informer, type InformerOptions } from '../runtime/informer.js';
 import type { KubeClient, KubeObject } from '../runtime/kube-client.js';
 import { isStorableGuid } from './policy.js';
 
@@ -18,11 +18,12 @@ export type GuidSource = { kind: 'kf-app-uid' } | { kind: 'pod-label'; label: st
 
 export const KF_APPS_PATH = '/apis/kf.dev/v1alpha1/apps';
 
+const IDENTITY_METADATA = ['name', 'namespace', 'uid', 'labels', 'resourceVersion'];
+
 /** The directory reads an object's name, namespace, uid and labels only: tens of thousands of apps or pods keep just those. */
 function keepIdentity(obj: KubeObject): void {
-  const { name, namespace, uid, labels, resourceVersion } = obj.metadata ?? {};
-  for (const key of Object.keys(obj)) if (key !== 'apiVersion' && key !== 'kind') delete obj[key];
-  obj.metadata = { name, namespace, uid, labels, resourceVersion };
+  keepFields(obj, ['apiVersion', 'kind', 'metadata']);
+  obj.metadata = only(obj.metadata ?? {}, IDENTITY_METADATA);
 }
 
 export function directoryInformerOptions(source: GuidSource): InformerOptions {

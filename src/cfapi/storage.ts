@@ -4,8 +4,9 @@
  * object are serialized and batched within the process; each is a read-modify-write guarded by
  * resourceVersion, retried on conflicts, so replicas can write the same object at once. A request that fails part-way undoes the halves it added (see `add`).
  */
-import { API_VERSION, KIND, LABEL_MANAGED_BY, MANAGED_BY, PLURAL, GROUP, VERSION, type AppNetworkPolicy, type EgressRule, type IngressRule } from '../api/types.js';
+import { API_VERSION, KIND, LABEL_MANAGED_BY, MANAGED_BY, PLURAL, GROUP, VERSION, POLICIES_PATH, type AppNetworkPolicy, type EgressRule, type IngressRule, type PortSpec } from '../api/types.js';
 import { LIMITS } from '../api/appnetworkpolicy-schema.js';
+import { keepFields, only, type InformerOptions } from '../runtime/informer.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { CfError, MESSAGES } from './errors.js';
@@ -28,6 +29,38 @@ const WRITE_CONCURRENCY = 16;
 const WRITTEN_MEMORY = 4096;
 
 type StoredObject = AppNetworkPolicy & KubeObject;
+
+/**
+ * What a write carries over from the cached copy besides the spec: a PUT without uid, generation or
+ * managedFields keeps the server's, while labels, annotations, owners and finalizers would be lost.
+ */
+const WRITTEN_METADATA = ['name', 'namespace', 'resourceVersion', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'deletionTimestamp'];
+/** Distinct port lists shared between cached rules; more than this (never seen in practice) are kept as they come. */
+const SHARED_PORTS_MAX = 10_000;
+const sharedPorts = new Map<string, readonly PortSpec[]>();
+
+/**
+ * One frozen array per distinct port list: 120,000 cached rules at 60,000 policies use a few hundred.
+ * Frozen, so a writer that changed one in place would throw instead of changing other rules.
+ */
+function sharedPortsOf(ports: PortSpec[] | undefined): PortSpec[] | undefined {
+  if (!ports) return ports;
+  const key = JSON.stringify(ports);
+  let shared = sharedPorts.get(key);
+  if (!shared && sharedPorts.size < SHARED_PORTS_MAX) sharedPorts.set(key, (shared = Object.freeze(ports.map((p) => Object.freeze(p)))));
+  return (shared ?? ports) as PortSpec[];
+}
+
+/** Keeps what the index and writes read of a cached object: spec, resourceVersion and WRITTEN_METADATA, not status. */
+function keepForWrites(obj: KubeObject): void {
+  keepFields(obj, ['apiVersion', 'kind', 'metadata', 'spec']);
+  obj.metadata = only(obj.metadata ?? {}, WRITTEN_METADATA);
+  const spec = (obj as StoredObject).spec;
+  for (const rule of [...(spec?.egress ?? []), ...(spec?.ingress ?? [])]) if (rule.ports) rule.ports = sharedPortsOf(rule.ports);
+}
+
+/** The informer of this service's AppNetworkPolicies (20,000 at the published scale), trimmed for the index and writes. */
+export const CF_API_POLICIES: InformerOptions = { resource: 'appnetworkpolicies', path: POLICIES_PATH, labelSelector: CF_API_SELECTOR, trim: keepForWrites };
 
 export function objectName(app: string): string {
   return `cf-${app}`;

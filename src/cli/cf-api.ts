@@ -1,7 +1,7 @@
 /** `appnetpol cf-api`: the Cloud Foundry Network Policy API, until SIGTERM or SIGINT. */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Server as HttpsServer } from 'node:https';
-import { POLICIES_PATH, type AppNetworkPolicy } from '../api/types.js';
+import type { AppNetworkPolicy } from '../api/types.js';
 import { parseHostPort } from '../config/operator-config.js';
 import { Authorizer } from '../cfapi/auth.js';
 import { guidSourceOf, type CfApiConfig } from '../cfapi/config.js';
@@ -10,7 +10,7 @@ import { CfApiMetrics } from '../cfapi/metrics.js';
 import { PolicyIndex } from '../cfapi/policy-index.js';
 import { buildServer } from '../cfapi/server.js';
 import { CfPolicyService } from '../cfapi/service.js';
-import { CF_API_SELECTOR, PolicyStore } from '../cfapi/storage.js';
+import { CF_API_POLICIES, PolicyStore } from '../cfapi/storage.js';
 import { readTlsPair, watchTlsPair } from '../cfapi/tls.js';
 import { clientSettingsOf } from '../config/kube-api.js';
 import { KubeClient, type KubeObject } from '../runtime/kube-client.js';
@@ -35,7 +35,7 @@ export async function runCfApi(config: CfApiConfig, kubeconfigPath?: string): Pr
   const informers = new SharedInformers(client, log, metrics);
   const guidSource = guidSourceOf(config);
   const directory = new AppDirectory(guidSource, informers.for<KubeObject>(directoryInformerOptions(guidSource)));
-  const policies = informers.for<AppNetworkPolicy & KubeObject>({ resource: 'appnetworkpolicies', path: POLICIES_PATH, labelSelector: CF_API_SELECTOR });
+  const policies = informers.for<AppNetworkPolicy & KubeObject>(CF_API_POLICIES);
   const index = new PolicyIndex(policies);
   const store = new PolicyStore(client, index, log, (namespace, name) => policies.get(name, namespace));
   const authorizer = new Authorizer(client, log, metrics);

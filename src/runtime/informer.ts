@@ -205,6 +205,15 @@ export function only<T extends object>(object: T, keys: readonly string[]): T {
   return copy as T;
 }
 
+/**
+ * Drops, in place, every top-level field of a cached object but `keep` (the cache holds this very object).
+ * The fields are set to undefined rather than deleted, for the same reason `without` copies: a Kf App
+ * whose spec and status were deleted takes about 700 bytes as a dictionary, 300 as it was.
+ */
+export function keepFields(obj: KubeObject, keep: readonly string[]): void {
+  for (const key of Object.keys(obj)) if (!keep.includes(key)) obj[key] = undefined;
+}
+
 function isNotServed(error: unknown): boolean {
   const status = error instanceof KubeApiError ? error.status : (error as { statusCode?: number })?.statusCode;
   return status === 404;

@@ -10,6 +10,9 @@
  *
  *   node dist/test/bench/cf-api.js [--apps 20000] [--policies 60000] [--rates 100,200,...] [--step-seconds 10]
  *     [--service-node-options='--cpu-prof --cpu-prof-dir=/tmp/prof'] [--smoke]
+ *
+ * The service runs with the environment of config/manager/cf-api.yaml's container (NODE_OPTIONS,
+ * MALLOC_ARENA_MAX); --service-node-options is appended to its NODE_OPTIONS.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +27,7 @@ import { CF_API_SELECTOR, halvesOf, LABEL_SOURCE, objectName, SOURCE_CF_API } fr
 import type { KubeClient, KubeObject } from '../../src/runtime/kube-client.js';
 import { grantCfAdmin, startCfApi } from '../support/cf-api.js';
 import { goTool } from '../support/go-tool.js';
-import { createNamespaces, difference, inPool, median, onFreshCluster, writeResults, type BenchCluster } from './harness.js';
+import { createNamespaces, deploymentEnv, difference, inPool, median, onFreshCluster, writeResults, type BenchCluster } from './harness.js';
 
 export interface CfApiBenchPlan {
   apps: number;
@@ -274,7 +277,12 @@ async function runCfApiBench(cluster: Pick<BenchCluster, 'plane' | 'admin'>, pla
   const putUnnamedRulesMs = await timePut(admin, namespaces[0], false);
   log(`one PUT with ${LIMITS.rulesPerDirection} rules per direction: ${putNamedRulesMs.toFixed(0)} ms named, ${putUnnamedRulesMs.toFixed(0)} ms unnamed`);
 
-  const service = await startCfApi({ kubeconfig: plane.kubeconfig, logDir: `${plane.dir}/logs`, name: `bench-${run}`, env: { APPNETPOL_LOG_LEVEL: 'warn', ...(serviceNodeOptions ? { NODE_OPTIONS: serviceNodeOptions } : {}) } });
+  // The service runs with its Deployment's V8 and malloc settings; --service-node-options adds to them.
+  const shipped = deploymentEnv('config/manager/cf-api.yaml', 'cf-api');
+  const nodeOptions = [shipped.NODE_OPTIONS, serviceNodeOptions].filter(Boolean).join(' ');
+  const env = { ...shipped, APPNETPOL_LOG_LEVEL: 'warn', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  log(`service environment: ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ')}`);
+  const service = await startCfApi({ kubeconfig: plane.kubeconfig, logDir: `${plane.dir}/logs`, name: `bench-${run}`, env });
   const token = plane.identities['cf-admin'].token;
   try {
     const requestsBefore = await apiRequestsByMethod(service.metricsUrl);

@@ -82,16 +82,22 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
-/** NODE_OPTIONS of the controller container in config/manager/controller.yaml: the settings the operator ships with. */
-export function deploymentNodeOptions(file = 'config/manager/controller.yaml'): string {
+/** The environment values (plain `value`s) a Deployment's container ships with: its V8 and malloc settings among them. */
+export function deploymentEnv(file: string, containerName: string): Record<string, string> {
   for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
     const object = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } };
     if (object?.kind !== 'Deployment') continue;
-    const container = object.spec?.template?.spec?.containers?.find((c) => c.name === 'controller');
-    const value = container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-    if (value !== undefined) return value;
+    const container = object.spec?.template?.spec?.containers?.find((c) => c.name === containerName);
+    if (container) return Object.fromEntries((container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
   }
-  throw new Error(`${file}: no NODE_OPTIONS on the controller container`);
+  throw new Error(`${file}: no Deployment with a container ${containerName}`);
+}
+
+/** NODE_OPTIONS of the controller container in config/manager/controller.yaml: the settings the operator ships with. */
+export function deploymentNodeOptions(file = 'config/manager/controller.yaml'): string {
+  const value = deploymentEnv(file, 'controller').NODE_OPTIONS;
+  if (value === undefined) throw new Error(`${file}: no NODE_OPTIONS on the controller container`);
+  return value;
 }
 
 /** Peak resident set size of a process, from the kernel's own high-water mark. */

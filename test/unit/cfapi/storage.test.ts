@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { PolicyIndex } from '../../../src/cfapi/policy-index.js';
-import { halvesOf, PolicyStore } from '../../../src/cfapi/storage.js';
+import { CF_API_POLICIES, halvesOf, PolicyStore } from '../../../src/cfapi/storage.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../../../src/runtime/kube-client.js';
 
 /** Objects by path with resourceVersion preconditions; `failing` paths refuse writes; `conflicts` forces 409s. */
@@ -100,6 +100,35 @@ describe('PolicyStore', () => {
     await other.add(halvesOf(policy(81), web, db));
     expect(reads).toContain(webPath);
     expect((api.objects.get(webPath) as { spec: { egress: unknown[] } }).spec.egress).toHaveLength(2);
+  });
+
+  it('writes against a cached copy as the informer trims it, keeping what others set', async () => {
+    const api = new FakeApi();
+    const client = api.client();
+    const cache = new Map<string, KubeObject>();
+    const cacheCopy = (path: string) => {
+      const copy = JSON.parse(JSON.stringify(api.objects.get(path))) as KubeObject;
+      copy.metadata = { ...copy.metadata, uid: 'u1', annotations: { note: 'kept' }, managedFields: [{ manager: 'x' }] };
+      copy.status = { conditions: [] };
+      CF_API_POLICIES.trim!(copy);
+      cache.set(`${copy.metadata!.namespace}/${copy.metadata!.name}`, copy);
+      return copy;
+    };
+    const store = new PolicyStore(client, new PolicyIndex(), pino({ level: 'silent' }), (ns, name) => cache.get(`${ns}/${name}`) as never);
+    await store.add(halvesOf(policy(80), web, db));
+    const cached = cacheCopy(webPath) as { metadata: Record<string, unknown>; status?: unknown; spec: { egress: { ports: unknown[] }[] } };
+    expect(Object.keys(cached.metadata).sort()).toEqual(['annotations', 'labels', 'name', 'namespace', 'resourceVersion']);
+    expect(cached.status).toBeUndefined();
+    // Another replica, which knows the object from its cache only.
+    const other = new PolicyStore(client, new PolicyIndex(), pino({ level: 'silent' }), (ns, name) => cache.get(`${ns}/${name}`) as never);
+    await other.add(halvesOf(policy(81), web, db));
+    const written = api.objects.get(webPath) as { metadata: { annotations?: unknown }; spec: { egress: { ports: unknown[] }[] } };
+    expect(written.metadata.annotations).toEqual({ note: 'kept' });
+    expect(written.spec.egress.map((r) => r.ports)).toEqual([[{ protocol: 'TCP', port: 80 }], [{ protocol: 'TCP', port: 81 }]]);
+    // Equal port lists of cached rules are one shared, frozen array.
+    const again = cacheCopy(webPath) as typeof cached;
+    expect(again.spec.egress[0].ports).toBe(cached.spec.egress[0].ports);
+    expect(Object.isFrozen(again.spec.egress[0].ports)).toBe(true);
   });
 
   it('writes concurrent changes to one object in a few batched writes, none failing for its own conflicts', async () => {
