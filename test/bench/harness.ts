@@ -93,13 +93,6 @@ export function deploymentEnv(file: string, containerName: string): Record<strin
   throw new Error(`${file}: no Deployment with a container ${containerName}`);
 }
 
-/** NODE_OPTIONS of the controller container in config/manager/controller.yaml: the settings the operator ships with. */
-export function deploymentNodeOptions(file = 'config/manager/controller.yaml'): string {
-  const value = deploymentEnv(file, 'controller').NODE_OPTIONS;
-  if (value === undefined) throw new Error(`${file}: no NODE_OPTIONS on the controller container`);
-  return value;
-}
-
 /** Peak resident set size of a process, from the kernel's own high-water mark. */
 export function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

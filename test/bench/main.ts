@@ -3,7 +3,7 @@
  * control plane, then the @dot-i/k8s-operator peer at the first scale on one of its own.
  */
 import { parseArgs } from 'node:util';
-import { deploymentNodeOptions, onFreshCluster, writeResults } from './harness.js';
+import { deploymentEnv, onFreshCluster, writeResults } from './harness.js';
 import { formatResults, runScale, type BenchPlan, type BenchResult } from './run.js';
 import { peerConvergence } from './scenarios.js';
 
@@ -20,14 +20,15 @@ const { values } = parseArgs({
 });
 
 const sizes = values.sizes.split(',').map(Number);
-// The operator runs with the Deployment's V8 settings (heap cap and all), unless told another heap cap.
-const shipped = deploymentNodeOptions();
+// The operator runs with the Deployment's environment (heap cap, malloc arenas), unless told another heap cap.
+const shipped = deploymentEnv('config/manager/controller.yaml', 'controller');
 const heapMiB = values['operator-heap-mib'];
-const operatorNodeOptions = heapMiB ? `${shipped.replace(/--max-old-space-size=\d+/, '')} --max-old-space-size=${heapMiB}`.trim() : shipped;
-console.error(`bench: operator NODE_OPTIONS=${operatorNodeOptions}`);
+const nodeOptions = shipped.NODE_OPTIONS ?? '';
+const operatorEnv = { ...shipped, NODE_OPTIONS: heapMiB ? `${nodeOptions.replace(/--max-old-space-size=\d+/, '')} --max-old-space-size=${heapMiB}`.trim() : nodeOptions };
+console.error(`bench: operator environment ${JSON.stringify(operatorEnv)}`);
 const plan = (policies: number, first: boolean): BenchPlan => ({
   policies,
-  operatorNodeOptions,
+  operatorEnv,
   namespaces: Number(values.namespaces),
   concurrency: Number(values.concurrency),
   resyncSeconds: 30,
@@ -54,4 +55,4 @@ if (values.peer) {
   console.log(`peer/appnetpol convergence time: ${(peer.seconds / ours.convergenceSeconds).toFixed(2)}`);
   peerResult = { ...peer, ratio: peer.seconds / ours.convergenceSeconds };
 }
-console.log(`results: ${writeResults('operator', { options: { ...values, operatorNodeOptions }, scales: results, peer: peerResult })}`);
+console.log(`results: ${writeResults('operator', { options: { ...values, operatorEnv }, scales: results, peer: peerResult })}`);

@@ -11,8 +11,8 @@ import { apiServerWrites, cpuSeconds, createNamespaces, difference, inPool, peak
 
 export interface ScaleOptions {
   policies: number;
-  /** NODE_OPTIONS of the operator's process (the Deployment's V8 settings); undefined: Node's defaults. */
-  operatorNodeOptions?: string;
+  /** Environment of the operator's process (the Deployment's V8 and malloc settings); undefined: Node's defaults. */
+  operatorEnv?: Record<string, string>;
   namespaces: number;
   concurrency: number;
   resyncSeconds: number;
@@ -145,7 +145,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
     logDir,
     name: prefix,
     args: ['--concurrency', String(options.concurrency), '--resync-seconds', String(options.resyncSeconds), '--log-level', 'warn'],
-    env: options.operatorNodeOptions ? { NODE_OPTIONS: options.operatorNodeOptions } : {},
+    env: options.operatorEnv ?? {},
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
   const cpu = cpuSeconds(operator.process.pid!);
