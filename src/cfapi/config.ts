@@ -58,8 +58,9 @@ export const CF_API_CONFIG_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start.
-const validate = new Ajv({ allErrors: true, validateSchema: false }).compile(CF_API_CONFIG_SCHEMA);
+// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start; optimize
+// off: compiling takes a third less time, for a check that runs once.
+const validate = new Ajv({ allErrors: true, validateSchema: false, code: { optimize: false } }).compile(CF_API_CONFIG_SCHEMA);
 
 const INTEGER_KEYS: readonly string[] = ['quota', 'cleanupIntervalMinutes', ...KUBE_API_KEYS];
 const BOOLEAN_KEYS: readonly string[] = ['plainHttp'];

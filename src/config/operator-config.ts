@@ -126,8 +126,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start.
-const validate = new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false }).compile(CONFIG_SCHEMA);
+// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start; optimize
+// off: compiling takes a third less time, for a check that runs once.
+const validate = new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } }).compile(CONFIG_SCHEMA);
 
 /** Environment variables and the config keys they set. */
 export const ENVIRONMENT: Record<string, keyof OperatorConfig> = {
