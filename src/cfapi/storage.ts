@@ -8,6 +8,7 @@ import { API_VERSION, KIND, LABEL_MANAGED_BY, MANAGED_BY, PLURAL, GROUP, VERSION
 import { LIMITS } from '../api/appnetworkpolicy-schema.js';
 import { keepFields, only, type InformerOptions } from '../runtime/informer.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../runtime/kube-client.js';
+import { SharedValues } from '../runtime/shared-values.js';
 import type { Logger } from '../runtime/logger.js';
 import { CfError, MESSAGES } from './errors.js';
 import type { AppLocation, Direction, PolicyIndex } from './policy-index.js';
@@ -35,20 +36,14 @@ type StoredObject = AppNetworkPolicy & KubeObject;
  * managedFields keeps the server's, while labels, annotations, owners and finalizers would be lost.
  */
 const WRITTEN_METADATA = ['name', 'namespace', 'resourceVersion', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'deletionTimestamp'];
-/** Distinct port lists shared between cached rules; more than this (never seen in practice) are kept as they come. */
-const SHARED_PORTS_MAX = 10_000;
-const sharedPorts = new Map<string, readonly PortSpec[]>();
-
 /**
  * One frozen array per distinct port list: 120,000 cached rules at 60,000 policies use a few hundred.
  * Frozen, so a writer that changed one in place would throw instead of changing other rules.
  */
-function sharedPortsOf(ports: PortSpec[] | undefined): PortSpec[] | undefined {
-  if (!ports) return ports;
-  const key = JSON.stringify(ports);
-  let shared = sharedPorts.get(key);
-  if (!shared && sharedPorts.size < SHARED_PORTS_MAX) sharedPorts.set(key, (shared = Object.freeze(ports.map((p) => Object.freeze(p)))));
-  return (shared ?? ports) as PortSpec[];
+const sharedPorts = new SharedValues<PortSpec[]>(10_000);
+
+function sharedPortsOf(ports: PortSpec[]): PortSpec[] {
+  return sharedPorts.of(JSON.stringify(ports), () => Object.freeze(ports.map((p) => Object.freeze(p))) as PortSpec[]);
 }
 
 /** Keeps what the index and writes read of a cached object: spec, resourceVersion and WRITTEN_METADATA, not status. */

@@ -7,7 +7,7 @@ import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
 import type { ProcessMetrics } from './metrics.js';
-import { shareRepeatedStrings } from './shared-strings.js';
+import { shareRepeatedStrings } from './shared-values.js';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { shareRepeatedStrings, shared } from '../../../src/runtime/shared-strings.js';
+import { SharedValues, shareRepeatedStrings, shared } from '../../../src/runtime/shared-values.js';
 
 describe('shared strings of cached objects', () => {
   it('keeps every value of the object it shares strings of', () => {
@@ -19,6 +19,16 @@ describe('shared strings of cached objects', () => {
     const obj = { metadata: { name: 'x' }, status: { conditions: 'not a list' } };
     shareRepeatedStrings(obj);
     expect(obj).toEqual({ metadata: { name: 'x' }, status: { conditions: 'not a list' } });
+  });
+
+  it('hands out the first value made for a key until the pool is full, then starts again', () => {
+    const pool = new SharedValues<number[]>(2);
+    const first = pool.of('a', () => [1]);
+    expect(pool.of('a', () => [2])).toBe(first);
+    pool.of('b', () => [3]);
+    expect(pool.of('a', () => [4])).toBe(first);
+    pool.of('c', () => [5]);
+    expect(pool.of('a', () => [6])).toEqual([6]);
   });
 
   it('answers the value it was given, also once its pool has started again', () => {

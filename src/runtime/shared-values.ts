@@ -1,20 +1,32 @@
 /**
- * One copy of the strings that many cached objects repeat. Every object from the API server brings its
- * own copies of its apiVersion, kind, creation time and condition texts: at 10,000 policies the caches held 10,000
- * copies of each message, 14 MiB of a 109 MiB heap.
+ * One copy of the values that many cached objects repeat. Every object from the API server brings its
+ * own copies of its apiVersion, kind, creation time and condition texts: at 10,000 policies the caches held
+ * 10,000 copies of each message, 14 MiB of a 109 MiB heap.
  */
 import type { KubeObject } from './kube-client.js';
 
-/** Enough for the texts objects share; when full, it starts again (objects keep what they were given). */
-const POOL_LIMIT = 8192;
-const pool = new Map<string, string>();
+/** Canonical values by key, at most `limit`; when full it starts again (objects keep what they were given). */
+export class SharedValues<T> {
+  private readonly pool = new Map<string, T>();
+
+  constructor(private readonly limit: number) {}
+
+  /** The value held for `key`, else `make()`'s, held from now on. */
+  of(key: string, make: () => T): T {
+    let value = this.pool.get(key);
+    if (value === undefined) {
+      if (this.pool.size >= this.limit) this.pool.clear();
+      this.pool.set(key, (value = make()));
+    }
+    return value;
+  }
+}
+
+/** Enough for the texts objects share. */
+const texts = new SharedValues<string>(8192);
 
 export function shared(value: string): string {
-  const held = pool.get(value);
-  if (held !== undefined) return held;
-  if (pool.size >= POOL_LIMIT) pool.clear();
-  pool.set(value, value);
-  return value;
+  return texts.of(value, () => value);
 }
 
 interface Condition {
