@@ -354,8 +354,11 @@ describe('operations', () => {
     expect(response.status).toBe(200);
     await eventually(() => {
       const kubeSpans = otlp.spans.filter((s) => s.traceId === traceId && /\/apis\/networking\.kf\.dev\//.test(s.name));
-      // Writes go against the informer's copy, so the calls are the writes of both apps' objects.
-      expect(kubeSpans.map((s) => s.name)).toEqual([expect.stringMatching(/^(POST|PUT) /), expect.stringMatching(/^(POST|PUT) /)]);
+      // Writes go against the informer's copy, so the calls are the writes of both apps' objects. When that copy
+      // is stale (an earlier test's delete not yet seen), the write is retried after a fresh GET in the same trace.
+      const names = kubeSpans.map((s) => s.name);
+      expect(names.filter((name) => /^(POST|PUT) /.test(name)).length).toBeGreaterThanOrEqual(2);
+      expect(names.filter((name) => !/^(GET|POST|PUT) /.test(name))).toEqual([]);
     }, 20_000);
     await api.call('POST', `${V1}/policies/delete`, { token: ADMIN, body: { policies: [policy('frontend', 'backend', 6000)] } });
   });
