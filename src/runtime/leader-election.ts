@@ -5,8 +5,7 @@
  * record has not changed for its whole duration since this replica first saw it, so clock skew between
  * replicas does not matter.
  */
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { untraced } from './tracing.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.js';
 
@@ -209,6 +208,6 @@ export class LeaderElector {
    */
   private call(method: 'GET' | 'POST' | 'PUT', path: string, body?: Lease): Promise<Lease> {
     const signal = AbortSignal.timeout(this.options.renewDeadlineMs);
-    return context.with(suppressTracing(context.active()), () => this.client.request<Lease>(method, path, { body, signal }));
+    return untraced(() => this.client.request<Lease>(method, path, { body, signal }));
   }
 }
