@@ -6,7 +6,7 @@
  * Packages that only some commands load, late and by themselves, stay in node_modules.
  */
 import { build, type Plugin } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // Compiled to dist/hack/, so the repository root is two levels up.
@@ -26,6 +26,31 @@ const httpAsCommonJs: Plugin = {
       args.namespace === 'http-as-commonjs' ? { path: args.path, external: true } : { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'http-as-commonjs' },
     );
     bundle.onLoad({ filter: /.*/, namespace: 'http-as-commonjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * client-node's generated model classes set static fields when loaded, so esbuild cannot tell that they are
+ * unused; appnetpol reads plain JSON and needs none of them (about 0.45 MB of code, 8 MiB at start). Its
+ * ListWatch reaches them only through ObjectSerializer, which passes the selectors (strings) through
+ * unchanged; that use is checked here, so a client-node that needs the serializer for more fails the build.
+ */
+const clientNodeWithoutModels: Plugin = {
+  name: 'client-node-without-models',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^\.\/serializer\.js$/ }, (args) => {
+      if (!/client-node[\\/]dist[\\/]cache\.js$/.test(args.importer)) return undefined;
+      const uses = readFileSync(args.importer, 'utf8').match(/ObjectSerializer\.[^;]*/g) ?? [];
+      const other = uses.filter((use) => !/^ObjectSerializer\.serialize\(this\.\w+, 'string'\)$/.test(use));
+      if (other.length > 0) return { errors: [{ text: `client-node's ListWatch uses its ObjectSerializer for more than strings: ${other.join('; ')}` }] };
+      return { path: 'serializer', namespace: 'strings-only-serializer' };
+    });
+    bundle.onLoad({ filter: /.*/, namespace: 'strings-only-serializer' }, () => ({ contents: 'export const ObjectSerializer = { serialize: (value) => value };', loader: 'js' }));
+    bundle.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'models' || !/client-node[\\/]dist[\\/]gen[\\/]/.test(args.importer)) return undefined;
+      const resolved = await bundle.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'models' });
+      return /[\\/]gen[\\/]models[\\/]/.test(resolved.path) ? { ...resolved, sideEffects: false } : resolved;
+    });
   },
 };
 
@@ -50,6 +75,6 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: true,
-  plugins: [httpAsCommonJs],
+  plugins: [httpAsCommonJs, clientNodeWithoutModels],
   logLevel: 'warning',
 });

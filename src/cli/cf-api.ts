@@ -1,5 +1,5 @@
 /** `appnetpol cf-api`: the Cloud Foundry Network Policy API, until SIGTERM or SIGINT. */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/client-node.js';
 import type { Server as HttpsServer } from 'node:https';
 import type { AppNetworkPolicy } from '../api/types.js';
 import { parseHostPort } from '../config/operator-config.js';

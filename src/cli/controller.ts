@@ -1,5 +1,5 @@
 /** `appnetpol controller`: runs the controllers until SIGTERM or SIGINT. */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/client-node.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppNetworkPolicyController } from '../controllers/appnetworkpolicy.js';

@@ -4,7 +4,7 @@
  * Kf Spaces are planned into NetworkPolicies on the fly exactly as `render` does; live, the
  * NetworkPolicies in the cluster are what counts.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/client-node.js';
 import { parseAllDocuments } from 'yaml';
 import { isSpace } from '../api/space.js';
 import { POLICIES_PATH, type AppNetworkPolicy } from '../api/types.js';

@@ -3,7 +3,7 @@
  * supervisor that restarts a watch that failed, with backoff, and an optional mode for resources
  * whose CRD may be absent (then the cache is empty and `present` is false until it appears).
  */
-import { ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubernetesListObject } from './client-node.js';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
 import type { ProcessMetrics } from './metrics.js';

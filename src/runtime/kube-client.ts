@@ -2,7 +2,7 @@
  * A thin JSON client for the Kubernetes REST API. Objects stay plain JSON exactly as the API server
  * sends them, so what is cached, compared and written is what the server stores.
  */
-import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, RequestContext } from './client-node.js';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { ObjectMetadata } from '../api/types.js';
