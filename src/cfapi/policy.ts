@@ -2,6 +2,8 @@
  * A Cloud Foundry network policy and the name of the AppNetworkPolicy rules that store it. The rule
  * name spells out the policy's identity, so a stored rule says which policy it is without any state.
  */
+import { compareText } from '../planner/names.js';
+
 export type CfProtocol = 'tcp' | 'udp';
 
 export interface CfPolicy {
@@ -57,7 +59,3 @@ export function sortKey(policy: CfPolicy): string {
   return [policy.source, policy.destination, policy.protocol, String(policy.start).padStart(5, '0') + String(policy.end).padStart(5, '0')].join('\0');
 }
 
-/** Code-unit order: locale-independent and much cheaper than localeCompare on hot list paths. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -9,6 +9,7 @@
  * operator writes while converging do not re-evaluate every policy of their namespace.
  */
 import { LABEL_NAMESPACE_NAME, type AppNetworkPolicy } from '../api/types.js';
+import { compareText } from '../planner/names.js';
 import { PolicyEngine } from '../reachability/engine.js';
 import type { NetworkPolicyObject, PodFacts } from '../reachability/model.js';
 import { MATCH_NONE, type LabelMatcher } from '../reachability/selectors.js';
@@ -87,7 +88,7 @@ export class LiveReachability implements ReachabilityView {
   }
 
   podsIn(namespace: string): PodFacts[] {
-    return [...(this.pods.get(namespace)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    return [...(this.pods.get(namespace)?.values() ?? [])].sort((a, b) => compareText(a.name, b.name));
   }
 
   networkPolicy(namespace: string, name: string): NetworkPolicyObject | undefined {

@@ -3,6 +3,7 @@
  * Reconciling and Stalled, change detection.
  */
 import type { AppNetworkPolicyStatus, Condition, ConditionStatus, ConditionType } from '../api/types.js';
+import { compareText } from './names.js';
 
 export const Reason = {
   Accepted: 'Accepted',
@@ -62,7 +63,7 @@ function orderOf(type: string): number {
 
 /** Stable order (Accepted, ResolvedRefs, Programmed, Enforced, Ready, Reachable, then others by name), so writes are deterministic. */
 export function sortConditions(conditions: readonly Condition[]): Condition[] {
-  return [...conditions].sort((a, b) => orderOf(a.type) - orderOf(b.type) || a.type.localeCompare(b.type));
+  return [...conditions].sort((a, b) => orderOf(a.type) - orderOf(b.type) || compareText(a.type, b.type));
 }
 
 /**

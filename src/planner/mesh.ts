@@ -1,3 +1,4 @@
+
 /**
  * The pure mesh planner: every AppNetworkPolicy of one namespace + observed facts -> the Istio objects of
  * that namespace, and per policy what it contributes to and what of it has no Istio counterpart.
@@ -25,7 +26,7 @@ import { API_VERSION, KIND, LABEL_APP_NAME, LABEL_MANAGED_BY, LABEL_NAMESPACE_NA
 import type { EntityConfig } from '../config/entities.js';
 import type { MeshConfig } from '../config/mesh.js';
 import type { ApiServerEndpoints } from './facts.js';
-import { labelValue, meshObjectName } from './names.js';
+import { compareText, labelValue, meshObjectName } from './names.js';
 import { expandPeer } from './peers.js';
 import { ruleLocation, specRulesByDirection, type Direction, type SpecRule } from './rules.js';
 
@@ -109,7 +110,7 @@ interface IstioRule {
 export function planMesh(input: MeshPlanInput): MeshPlan {
   const reports: Record<string, MeshPolicyReport> = {};
   const byApp = new Map<string, AppNetworkPolicy[]>();
-  for (const policy of [...input.policies].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const policy of [...input.policies].sort((a, b) => compareText(a.metadata.name, b.metadata.name))) {
     const report: MeshPolicyReport = { generation: policy.metadata.generation, objects: [], notes: [], missingServiceAccounts: [] };
     reports[policy.metadata.name] = report;
     const reason = whyNotInMesh(policy, input.rejected);

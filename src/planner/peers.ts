@@ -11,6 +11,7 @@ import type { V1IPBlock, V1NetworkPolicyPeer, V1NetworkPolicyPort } from '@kuber
 import type { Peer } from '../api/types.js';
 import type { EntityConfig, PodEntity } from '../config/entities.js';
 import type { ApiServerEndpoints } from './facts.js';
+import { compareText } from './names.js';
 import { appPodSelector, canonicalPorts, canonicalSelector, namespaceNamed } from './selectors.js';
 
 export interface PeerContext {
@@ -103,7 +104,7 @@ function apiServerPeers(apiServer: ApiServerEndpoints | undefined): PeerExpansio
   }
   const addresses = [...new Set(apiServer.addresses)].sort();
   const ports = [...new Map(apiServer.ports.map((p) => [`${p.protocol}/${p.port}`, p])).values()].sort(
-    (a, b) => a.protocol.localeCompare(b.protocol) || a.port - b.port,
+    (a, b) => compareText(a.protocol, b.protocol) || a.port - b.port,
   );
   return {
     peers: addresses.map((address) => ({ ipBlock: ipBlock(`${address}/${isIPv6(address) ? 128 : 32}`, undefined) })),

@@ -7,6 +7,7 @@
  */
 import type { AppNetworkPolicy, Protocol } from '../api/types.js';
 import { LABEL_APP_NAME, LABEL_WORKLOAD } from '../api/types.js';
+import { compareText } from '../planner/names.js';
 import { PolicyEngine } from './engine.js';
 import type { ContainerPort, NamespaceFacts, NetworkPolicyObject, PodFacts } from './model.js';
 
@@ -93,7 +94,7 @@ export class ClusterSnapshot implements ReachabilityView {
   appList(space?: string): AppEndpoint[] {
     return [...this.apps.values()]
       .filter((a) => space === undefined || a.space === space)
-      .sort((a, b) => a.space.localeCompare(b.space) || a.app.localeCompare(b.app));
+      .sort((a, b) => compareText(a.space, b.space) || compareText(a.app, b.app));
   }
 
   pod(namespace: string, name: string): PodFacts | undefined {
@@ -120,7 +121,7 @@ export function appOfPod(pod: PodFacts): string | undefined {
 }
 
 function byKey(a: PodFacts, b: PodFacts): number {
-  return a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+  return compareText(a.namespace, b.namespace) || compareText(a.name, b.name);
 }
 
 /** Finished pods hold no address and receive nothing. */
