@@ -57,7 +57,8 @@ const clientNodeWithoutModels: Plugin = {
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['dist/src/cli/appnetpol.js'],
+  // compile-cache.js fills Node's compile cache with the other chunks when the image is built.
+  entryPoints: ['dist/src/cli/appnetpol.js', 'dist/src/cli/compile-cache.js'],
   outdir,
   bundle: true,
   // Commands load their own code on demand (import()): the controller never loads the CF API's.

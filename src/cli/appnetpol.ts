@@ -14,5 +14,6 @@ if (problem) {
   process.stderr.write(`${problem}\n`);
   process.exitCode = EXIT_WRONG_NODE;
 } else {
-  await import('./main.js');
+  const { main } = await import('./main.js');
+  await main(process.argv);
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The appnetpol command line: one binary for the controller, the CF API and the offline tools (started through appnetpol.ts). */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -195,5 +194,3 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
 }
-
-await main(process.argv);

@@ -27,7 +27,7 @@ import { CF_API_SELECTOR, halvesOf, LABEL_SOURCE, objectName, SOURCE_CF_API } fr
 import type { KubeClient, KubeObject } from '../../src/runtime/kube-client.js';
 import { grantCfAdmin, startCfApi } from '../support/cf-api.js';
 import { goTool } from '../support/go-tool.js';
-import { createNamespaces, deploymentEnv, difference, inPool, median, onFreshCluster, writeResults, type BenchCluster } from './harness.js';
+import { createNamespaces, deploymentEnv, difference, imageEnv, inPool, median, onFreshCluster, writeResults, type BenchCluster } from './harness.js';
 
 export interface CfApiBenchPlan {
   apps: number;
@@ -277,8 +277,8 @@ async function runCfApiBench(cluster: Pick<BenchCluster, 'plane' | 'admin'>, pla
   const putUnnamedRulesMs = await timePut(admin, namespaces[0], false);
   log(`one PUT with ${LIMITS.rulesPerDirection} rules per direction: ${putNamedRulesMs.toFixed(0)} ms named, ${putUnnamedRulesMs.toFixed(0)} ms unnamed`);
 
-  // The service runs with its Deployment's V8 and malloc settings; --service-node-options adds to them.
-  const shipped = deploymentEnv('config/manager/cf-api.yaml', 'cf-api');
+  // The service runs as the image and the Deployment run it (compile cache, V8 and malloc settings); --service-node-options adds to them.
+  const shipped = { ...imageEnv(), ...deploymentEnv('config/manager/cf-api.yaml', 'cf-api') };
   const nodeOptions = [shipped.NODE_OPTIONS, serviceNodeOptions].filter(Boolean).join(' ');
   const env = { ...shipped, APPNETPOL_LOG_LEVEL: 'warn', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   log(`service environment: ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ')}`);

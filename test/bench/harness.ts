@@ -1,5 +1,6 @@
 /** Shared pieces of the benchmarks: a local control plane with the CRDs, bounded concurrency, statistics. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestContext, HttpMethod } from '@kubernetes/client-node';
@@ -91,6 +92,16 @@ export function deploymentEnv(file: string, containerName: string): Record<strin
     if (container) return Object.fromEntries((container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
   }
   throw new Error(`${file}: no Deployment with a container ${containerName}`);
+}
+
+/**
+ * What the image adds to a Deployment's environment: Node's compile cache, filled by the Dockerfile's own step
+ * (dist/bundle/compile-cache.js), here in a directory of this run.
+ */
+export function imageEnv(): Record<string, string> {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'appnetpol-compile-cache-'));
+  execFileSync(process.execPath, ['dist/bundle/compile-cache.js'], { env: { ...process.env, NODE_COMPILE_CACHE: cacheDir }, stdio: 'ignore' });
+  return { NODE_COMPILE_CACHE: cacheDir };
 }
 
 /** Peak resident set size of a process, from the kernel's own high-water mark. */

@@ -3,7 +3,7 @@
  * control plane, then the @dot-i/k8s-operator peer at the first scale on one of its own.
  */
 import { parseArgs } from 'node:util';
-import { deploymentEnv, onFreshCluster, writeResults } from './harness.js';
+import { deploymentEnv, imageEnv, onFreshCluster, writeResults } from './harness.js';
 import { formatResults, runScale, type BenchPlan, type BenchResult } from './run.js';
 import { peerConvergence } from './scenarios.js';
 
@@ -20,8 +20,8 @@ const { values } = parseArgs({
 });
 
 const sizes = values.sizes.split(',').map(Number);
-// The operator runs with the Deployment's environment (heap cap, malloc arenas), unless told another heap cap.
-const shipped = deploymentEnv('config/manager/controller.yaml', 'controller');
+// The operator runs as the image and the Deployment run it (compile cache, heap cap, malloc arenas), unless told another heap cap.
+const shipped = { ...imageEnv(), ...deploymentEnv('config/manager/controller.yaml', 'controller') };
 const heapMiB = values['operator-heap-mib'];
 const nodeOptions = shipped.NODE_OPTIONS ?? '';
 const operatorEnv = { ...shipped, NODE_OPTIONS: heapMiB ? `${nodeOptions.replace(/--max-old-space-size=\d+/, '')} --max-old-space-size=${heapMiB}`.trim() : nodeOptions };

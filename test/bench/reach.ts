@@ -74,7 +74,7 @@ const file = join(dir, 'cluster.yaml');
 writeFileSync(file, manifests().map((o) => stringify(o)).join('---\n'));
 
 let started = process.hrtime.bigint();
-const cli = spawnSync(process.execPath, ['dist/src/cli/main.js', 'reach', '-A', '-f', file], { encoding: 'utf8', maxBuffer: 1024 ** 3 });
+const cli = spawnSync(process.execPath, ['dist/src/cli/appnetpol.js', 'reach', '-A', '-f', file], { encoding: 'utf8', maxBuffer: 1024 ** 3 });
 const cliSeconds = seconds(started);
 if (cli.status !== 0) throw new Error(`reach failed: ${cli.stderr}`);
 

@@ -23,7 +23,7 @@ const policyPath = (ns: string, name = '') => `/apis/networking.kf.dev/v1alpha1/
 let operator: OperatorProcess;
 
 function appnetpol(args: string[]) {
-  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
+  const result = spawnSync(process.execPath, ['dist/src/cli/appnetpol.js', ...args], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: plane.kubeconfig } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
