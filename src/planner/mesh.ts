@@ -1,4 +1,3 @@
-
 /**
  * The pure mesh planner: every AppNetworkPolicy of one namespace + observed facts -> the Istio objects of
  * that namespace, and per policy what it contributes to and what of it has no Istio counterpart.

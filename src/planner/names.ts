@@ -2,15 +2,6 @@
 import { createHash } from 'node:crypto';
 
 export const MAX_NAME_LENGTH = 63;
-
-/**
- * Code-unit order, for sorting names. For Kubernetes names (lower-case letters, digits, '-' and '.') it is
- * the order localeCompare gives, without its cost: localeCompare is slower and loads ICU's collation data
- * (about 3 MiB resident).
- */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 const HASH_LENGTH = 8;
 /** Names of the NetworkPolicies the Space controller writes in a Space's namespace, per workload. */
 export const SPACE_POLICY_NAMES = {
@@ -67,4 +58,13 @@ export function labelValue(value: string): string {
 /** Name of the Sidecar and of the AuthorizationPolicy generated for the app `app` (different kinds may share it). */
 export function meshObjectName(app: string): string {
   return fitName(`appnetpol-${app}`);
+}
+
+/**
+ * Code-unit order, for sorting names. For Kubernetes names (lower-case letters, digits, '-' and '.') it is
+ * the order localeCompare gives, without its cost: localeCompare is slower and loads ICU's collation data
+ * (about 3 MiB resident).
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
