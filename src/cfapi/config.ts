@@ -2,9 +2,8 @@
  * Configuration of `appnetpol cf-api`: defaults, then a YAML/JSON file, then flags (which commander
  * fills from APPNETPOL_CF_API_* environment variables), validated with ajv before the cluster is touched.
  */
-import { Ajv } from 'ajv';
 import { DEFAULT_KUBE_API_CONFIG, KUBE_API_CONFIG_PROPERTIES, KUBE_API_KEYS, type KubeApiConfig } from '../config/kube-api.js';
-import { ConfigError, formatErrors, readConfigFile } from '../config/operator-config.js';
+import { configCheck, ConfigError, readConfigFile } from '../config/operator-config.js';
 import type { GuidSource } from './directory.js';
 
 export interface CfApiConfig extends KubeApiConfig {
@@ -58,9 +57,7 @@ export const CF_API_CONFIG_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start; optimize
-// off: compiling takes a third less time, for a check that runs once.
-const validate = new Ajv({ allErrors: true, validateSchema: false, code: { optimize: false } }).compile(CF_API_CONFIG_SCHEMA);
+const checkConfig = configCheck(CF_API_CONFIG_SCHEMA);
 
 const INTEGER_KEYS: readonly string[] = ['quota', 'cleanupIntervalMinutes', ...KUBE_API_KEYS];
 const BOOLEAN_KEYS: readonly string[] = ['plainHttp'];
@@ -81,7 +78,7 @@ export function loadCfApiConfig(sources: { file?: string; flags?: Partial<Record
       .map(([key, value]) => [key, fromText(key, value!)]),
   );
   const merged = { ...fromFile, ...fromFlags };
-  if (!validate(merged)) throw new ConfigError(`invalid configuration: ${formatErrors(validate.errors ?? [])}`);
+  checkConfig(merged);
   const config = { ...DEFAULT_CF_API_CONFIG, ...(merged as Partial<CfApiConfig>) };
   checkTransport(config);
   return config;

@@ -126,9 +126,19 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-// validateSchema off: test/unit/api/json-schemas.test.ts checks the schema instead of every start; optimize
-// off: compiling takes a third less time, for a check that runs once.
-const validate = new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } }).compile(CONFIG_SCHEMA);
+/**
+ * Checks a merged configuration against its schema, throwing the ConfigError the user sees. validateSchema off:
+ * test/unit/api/json-schemas.test.ts checks the schemas instead of every start; optimize off: compiling takes a
+ * third less time, for a check that runs once.
+ */
+export function configCheck(schema: object): (config: unknown) => void {
+  const validate = new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } }).compile(schema);
+  return (config) => {
+    if (!validate(config)) throw new ConfigError(`invalid configuration: ${formatErrors(validate.errors ?? [])}`);
+  };
+}
+
+const checkConfig = configCheck(CONFIG_SCHEMA);
 
 /** Environment variables and the config keys they set. */
 export const ENVIRONMENT: Record<string, keyof OperatorConfig> = {
@@ -159,7 +169,7 @@ export function loadConfig(sources: { file?: string; env?: NodeJS.ProcessEnv; fl
     if (value !== undefined) fromFlags[key] = coerce(key as keyof OperatorConfig, String(value));
   }
   const merged = { ...fromFile, ...fromEnv, ...fromFlags };
-  if (!validate(merged)) throw new ConfigError(`invalid configuration: ${formatErrors(validate.errors ?? [])}`);
+  checkConfig(merged);
   const partial = merged as Partial<OperatorConfig>;
   const entities = { ...DEFAULT_ENTITIES, ...(partial.entities ?? {}) };
   const essentials = { ...DEFAULT_ESSENTIALS, ...(partial.essentials ?? {}) };
@@ -212,7 +222,7 @@ function coerce(key: keyof OperatorConfig, value: string): unknown {
   return value;
 }
 
-export function formatErrors(errors: ErrorObject[]): string {
+function formatErrors(errors: ErrorObject[]): string {
   return errors
     .map((e) => {
       const at = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
