@@ -40,11 +40,8 @@ export async function runController(config: OperatorConfig, kubeconfigPath?: str
   else kubeconfig.loadFromDefault();
   const metrics = new OperatorMetrics(config.leaderElectionName);
   const client = new KubeClient(kubeconfig, clientSettingsOf(config), metrics.clientObserver());
-  // A few Lease calls every retry period: the API server's fairness (the leader-election FlowSchema) is limit enough.
-  const leaseClient = new KubeClient(kubeconfig, { ...clientSettingsOf(config), qps: 0 }, metrics.clientObserver());
   const manager = new Manager({
     client,
-    leaseClient,
     log,
     metrics,
     healthAddress: parseHostPort(config.healthAddress),

@@ -42,7 +42,6 @@ export interface RequestOptions {
   query?: Query;
   body?: unknown;
   contentType?: string;
-  signal?: AbortSignal;
 }
 
 /** How the client treats the API server: its own rate limit, a timeout per request, retries. */
@@ -158,17 +157,15 @@ export class KubeClient {
       // A timer cleared with the answer: AbortSignal.timeout would fire for every finished request too.
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(), this.settings.timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
       let response: Dispatcher.ResponseData;
       let text: string;
       try {
         // undici's request API rather than fetch: no web streams or spec-mandated copies on every call.
         this.dispatcher ??= requestContext.getDispatcher() ?? getGlobalDispatcher();
-        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers, body, signal });
+        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers, body, signal: timeout.signal });
         text = await response.body.text();
       } catch (error) {
         this.observer?.response(method, '<error>', this.host);
-        if (options.signal?.aborted) throw error;
         if (timeout.signal.aborted) {
           // The connection may be the one that hangs (over HTTP/2 it carries every request): drop it, so
           // the next request opens a new one instead of waiting on the same dead connection.

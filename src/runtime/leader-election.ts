@@ -7,7 +7,7 @@
  */
 import { untraced } from './tracing.js';
 import type { Logger } from 'pino';
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.js';
+import { isConflict, isNotFound, type ClientSettings, type KubeClient, type KubeObject } from './kube-client.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -75,6 +75,16 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/**
+ * Settings for the client the elector calls through: its own connection; no client-side limit (a few
+ * calls per retry period, and the API server's leader-election FlowSchema is limit enough); no retries of
+ * its own, since the elector retries. A call that hangs is given up early enough for a second try, on a
+ * new connection, to fit in the renew deadline: one dead connection must not cost the lease.
+ */
+export function leaseClientSettings({ renewDeadlineMs, retryPeriodMs }: LeaderElectionOptions): ClientSettings {
+  return { qps: 0, burst: 0, maxRetries: 0, timeoutMs: Math.max(1000, (renewDeadlineMs - retryPeriodMs) / 2) };
+}
+
 export class LeaderElector {
   private readonly collection: string;
   private readonly path: string;
@@ -134,48 +144,63 @@ export class LeaderElector {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.loopTimer = setTimeout(() => {
-      this.attempt = this.tryAcquireOrRenew().finally(() => {
+      this.attempt = this.tryAcquireOrRenew().then((done) => {
         this.attempt = undefined;
-        this.schedule(this.options.retryPeriodMs);
+        // A leader whose renewal failed has only the rest of its renew deadline: it tries again soon.
+        this.schedule(done || !this.leading ? this.options.retryPeriodMs : this.options.retryPeriodMs / 4);
       });
     }, delayMs);
   }
 
-  private async tryAcquireOrRenew(): Promise<void> {
+  /** One look at the lease, and the write it calls for. False if a call failed. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    if (this.leading && this.lastWritten) {
+      // The leader renews from the record it wrote last: one call, where reading first would take two.
+      const renewed = await this.write(this.lastWritten, 'renew');
+      if (renewed !== 'stale') return renewed === 'written';
+      // The lease was changed or deleted since: read it and decide like any replica.
+    }
     let lease: Lease | undefined;
     try {
       lease = await this.call('GET', this.path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
     } catch (error) {
       this.log.warn({ err: error }, 'could not read the lease');
-      return;
+      return false;
     }
-    if (this.stopped) return;
+    if (this.stopped) return true;
     const now = Date.now();
     this.observe(lease, now);
     const decision = decideLease(lease, this.options.identity, now, this.observed!.since, this.options.leaseDurationMs);
     if (decision.action === 'follow') {
       if (this.leading) this.lose(`lease taken over by ${decision.holder}`);
-      return;
+      return true;
     }
+    // Stale: another replica wrote the lease since it was read; the next look decides again.
+    return (await this.write(lease, decision.action === 'acquire' ? decision.reason : decision.action)) !== 'failed';
+  }
+
+  /** Writes this replica's claim on top of `lease` (created when there is none); on success the replica leads. */
+  private async write(lease: Lease | undefined, reason: string): Promise<'written' | 'stale' | 'failed'> {
     const written: Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: lease?.metadata ?? { name: this.options.name, namespace: this.options.namespace },
-      spec: leaseSpecFor(lease?.spec, this.options.identity, this.options.leaseDurationMs, new Date(now)),
+      spec: leaseSpecFor(lease?.spec, this.options.identity, this.options.leaseDurationMs, new Date()),
     };
     try {
       this.lastWritten = lease ? await this.call('PUT', this.path, written) : await this.call('POST', this.collection, written);
     } catch (error) {
-      // 409: another replica wrote the lease since it was read; the next look decides again.
-      if (!isConflict(error)) this.log.warn({ err: error, reason: decision.action }, 'could not write the lease');
-      return;
+      if (isConflict(error) || isNotFound(error)) return 'stale';
+      this.log.warn({ err: error, reason }, 'could not write the lease');
+      return 'failed';
     }
     this.armDeadline();
     if (!this.leading && !this.stopped) {
       this.leading = true;
-      this.log.info({ reason: decision.action === 'acquire' ? decision.reason : decision.action }, 'became leader');
+      this.log.info({ reason }, 'became leader');
       this.callbacks.onStartedLeading();
     }
+    return 'written';
   }
 
   /** Remembers when the lease's record last changed, by this replica's clock. */
@@ -202,12 +227,8 @@ export class LeaderElector {
     this.callbacks.onLostLeadership(reason);
   }
 
-  /**
-   * One API call on the lease, bounded by the renew deadline so a hung connection cannot keep a
-   * leader waiting. Untraced: renewals every few seconds would drown the traces that matter.
-   */
+  /** One API call on the lease (through a client with `leaseClientSettings`). Untraced: renewals every few seconds would drown the traces that matter. */
   private call(method: 'GET' | 'POST' | 'PUT', path: string, body?: Lease): Promise<Lease> {
-    const signal = AbortSignal.timeout(this.options.renewDeadlineMs);
-    return untraced(() => this.client.request<Lease>(method, path, { body, signal }));
+    return untraced(() => this.client.request<Lease>(method, path, { body }));
   }
 }

@@ -9,8 +9,8 @@ import type { Controller, ControllerContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { startHealthServer } from './health-server.js';
 import { SharedInformers } from './informers.js';
-import type { KubeClient } from './kube-client.js';
-import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
+import { KubeClient } from './kube-client.js';
+import { LeaderElector, leaseClientSettings, type LeaderElectionOptions } from './leader-election.js';
 import type { Logger } from './logger.js';
 import type { OperatorMetrics } from './metrics.js';
 
@@ -21,13 +21,12 @@ export interface ManagerOptions {
   metrics: OperatorMetrics;
   /** Where /healthz, /readyz and /metrics listen; port 0 picks a free one. */
   healthAddress: { host: string; port: number };
-  /** Run the controllers only while holding this Lease; without it this replica always runs them. */
-  leaderElection?: LeaderElectionOptions;
   /**
-   * The client for Lease calls (default `client`): one of their own, outside the client-side rate
-   * limit, so a renewal never queues behind a burst of reconcile writes.
+   * Run the controllers only while holding this Lease; without it this replica always runs them. Lease
+   * calls go through a client of their own (`leaseClientSettings`): a renewal never queues behind a burst
+   * of reconcile writes, nor waits on their connection.
    */
-  leaseClient?: KubeClient;
+  leaderElection?: LeaderElectionOptions;
   /** Leadership was lost: the process must stop writing at once (it exits and restarts as a follower). */
   onLostLeadership?: (reason: string) => void;
 }
@@ -78,7 +77,7 @@ export class Manager {
       this.startControllers();
     } else {
       this.elector = new LeaderElector(
-        this.options.leaseClient ?? this.options.client,
+        new KubeClient(this.options.client.config, leaseClientSettings(leaderElection), this.options.metrics.clientObserver()),
         leaderElection,
         {
           onStartedLeading: () => this.startControllers(),

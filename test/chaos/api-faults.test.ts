@@ -5,10 +5,9 @@
  * through a fault-injecting proxy, must converge every time without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { chaosScale, reportFigures, seconds, startFaultRun, type FaultRun } from '../support/chaos.js';
 import { changeEveryPolicy, converged } from '../support/convergence.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { kubeconfigThrough, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import type { OperatorProcess } from '../support/operator.js';
 
 const POLICIES = chaosScale(80, 2000);
@@ -41,10 +40,8 @@ beforeAll(async () => {
   run = await startFaultRun('api-faults', POLICIES);
   const { plane } = run;
   proxy = await startFaultProxy(plane.server);
-  const kubeconfig = `${plane.dir}/kubeconfig-through-proxy`;
-  writeFileSync(kubeconfig, readFileSync(plane.kubeconfig, 'utf8').replace(`server: ${plane.server}`, `server: ${proxy.server}`), { mode: 0o600 });
-  operator = await run.startOperator('faults', { kubeconfig });
-  await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
+  operator = await run.startOperator('faults', { kubeconfig: kubeconfigThrough(proxy, plane, 'proxy') });
+  await converged(run.admin, run.namespace, run.intended, CONVERGE_MS, operator);
 }, 300_000);
 
 afterAll(async () => {
@@ -61,7 +58,7 @@ describe('API server faults', () => {
     const cutBefore = proxy.counts.cut;
     await new Promise((r) => setTimeout(r, FAULTS_FIRST_MS));
     await changeEveryPolicy(run.admin, run.namespace, run.intended, 5001);
-    const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS);
+    const convergedMs = await converged(run.admin, run.namespace, run.intended, CONVERGE_MS, operator);
     clearInterval(compactor);
     proxy.faults = {};
     reportFigures('api-early-close-and-410', {
@@ -83,7 +80,7 @@ describe('API server faults', () => {
     await changeEveryPolicy(run.admin, run.namespace, run.intended, 5002);
     // Hung connections cost the client's timeout each, and failed writes back off in the work queue (up to
     // 5 minutes): this run may take several minutes to converge even at its short size (docs/reliability.md).
-    const convergedMs = await converged(run.admin, run.namespace, run.intended, HANGING_CONVERGE_MS);
+    const convergedMs = await converged(run.admin, run.namespace, run.intended, HANGING_CONVERGE_MS, operator);
     proxy.faults = {};
     reportFigures('api-slow-and-hanging', {
       policies: POLICIES,

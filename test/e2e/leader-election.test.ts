@@ -1,11 +1,13 @@
 /**
  * Leader election end to end: several operator processes share one Lease on the real control plane;
- * only the leader reconciles, and the failover times after SIGKILL and SIGTERM are measured.
+ * only the leader reconciles, and the failover times after SIGKILL and SIGTERM are measured. A leader
+ * whose connections hang keeps its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { Lease } from '../../src/runtime/leader-election.js';
 import { createNamespace, eventually, testCluster } from '../support/cluster.js';
+import { kubeconfigThrough, startFaultProxy } from '../support/fault-proxy.js';
 import { LEASE_NAMESPACE, startOperator, type OperatorProcess } from '../support/operator.js';
 import { createPolicy, waitReady } from '../support/policies.js';
 
@@ -30,7 +32,8 @@ async function reconciles(operator: OperatorProcess): Promise<number> {
 }
 
 const identityOf = (operator: OperatorProcess) => operator.logs().find((l) => l.msg === 'became leader')?.identity;
-const holder = async () => (await admin.get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${LEASE}`)).spec?.holderIdentity;
+const leaseOf = (name: string) => admin.get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${name}`);
+const holder = async () => (await leaseOf(LEASE)).spec?.holderIdentity;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Milliseconds from `since` until `operator` reports itself leader, polled every 100 ms. */
@@ -95,4 +98,29 @@ describe('leader election', () => {
     expect(leads).toBeLessThan(RETRY_PERIOD_MS + 2_000);
     expect(await holder()).toBe(identityOf(third));
   });
+});
+
+describe('leader election over connections that hang', () => {
+  it('keeps the lease when every connection stops passing data a second after it opens', async () => {
+    const proxy = await startFaultProxy(plane.server);
+    const lease = `appnetpol-le-hang-${randomBytes(3).toString('hex')}`;
+    const operator = await startOperator({ kubeconfig: kubeconfigThrough(proxy, plane, 'le-hang'), logDir: `${plane.dir}/logs`, name: 'le-hang', leaseName: lease });
+    try {
+      await timeToLead(operator, Date.now());
+      proxy.faults = { hangShare: 1 };
+      const hungBefore = proxy.counts.hung;
+      // Several lease durations: every renewal finds its connection hung and must get through on a new one.
+      await new Promise((r) => setTimeout(r, 3 * LEASE_DURATION_MS));
+      const renewedMsAgo = Date.now() - Date.parse((await leaseOf(lease)).spec!.renewTime!);
+      console.log(`leader over hanging connections: ${proxy.counts.hung - hungBefore} connections hung, last renewal ${seconds(renewedMsAgo)} ago`);
+      expect(operator.logs().filter((l) => l.msg === 'lost leadership')).toEqual([]);
+      expect(operator.process.exitCode).toBeNull();
+      expect(await operator.isLeader()).toBe(true);
+      expect(renewedMsAgo).toBeLessThan(LEASE_DURATION_MS);
+      expect(proxy.counts.hung - hungBefore).toBeGreaterThan(3);
+    } finally {
+      await operator.stop();
+      await proxy.close();
+    }
+  }, 60_000);
 });

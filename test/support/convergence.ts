@@ -9,6 +9,7 @@ import { LABEL_MANAGED_BY, LABEL_POLICY, MANAGED_BY, type AppNetworkPolicy } fro
 import { networkPolicyName } from '../../src/planner/names.js';
 import type { KubeClient, KubeObject } from '../../src/runtime/kube-client.js';
 import { inPool } from '../bench/harness.js';
+import type { OperatorProcess } from './operator.js';
 
 type Policy = AppNetworkPolicy & KubeObject;
 type NetworkPolicy = V1NetworkPolicy & KubeObject;
@@ -97,12 +98,17 @@ export async function invariantViolations(client: KubeClient, namespace: string,
 
 /**
  * Waits until the namespace holds exactly what `intended` says and returns how long that took; throws
- * with the first violations if it does not within `timeoutMs`.
+ * with the first violations if it does not within `timeoutMs`. With `operator` (one nothing restarts),
+ * throws at once if it exits, with its last error.
  */
-export async function converged(client: KubeClient, namespace: string, intended: Intended, timeoutMs: number): Promise<number> {
+export async function converged(client: KubeClient, namespace: string, intended: Intended, timeoutMs: number, operator?: OperatorProcess): Promise<number> {
   const started = Date.now();
   let problems: string[] = [];
   while (Date.now() - started < timeoutMs) {
+    if (operator && operator.process.exitCode !== null) {
+      const lastError = operator.logs().findLast((line) => line.level === 'error');
+      throw new Error(`the operator exited with code ${operator.process.exitCode} while converging; its last error: ${JSON.stringify(lastError ?? null)}; log: ${operator.logFile}`);
+    }
     problems = await invariantViolations(client, namespace, intended).catch((error: Error) => [`could not read: ${error.message}`]);
     if (problems.length === 0) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 500));

@@ -3,7 +3,9 @@
  * watches and requests break off mid-stream), slows every chunk down, and lets some connections hang
  * without a byte, so the client's request timeouts are what ends them. TLS passes through untouched.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { ControlPlane } from '../../hack/control-plane.js';
 
 export interface Faults {
   /** Each connection is cut after a random time in this range (ms). */
@@ -85,4 +87,11 @@ export async function startFaultProxy(target: string, faults: Faults = {}): Prom
     await new Promise((resolve) => server.close(resolve));
   };
   return proxy;
+}
+
+/** Writes a copy of the plane's admin kubeconfig that reaches its API server through `proxy`; returns its path. */
+export function kubeconfigThrough(proxy: FaultProxy, plane: ControlPlane, name: string): string {
+  const kubeconfig = `${plane.dir}/kubeconfig-through-${name}`;
+  writeFileSync(kubeconfig, readFileSync(plane.kubeconfig, 'utf8').replace(`server: ${plane.server}`, `server: ${proxy.server}`), { mode: 0o600 });
+  return kubeconfig;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decideLease, leaseSpecFor, microTime, type Lease } from '../../../src/runtime/leader-election.js';
+import { decideLease, leaseClientSettings, leaseSpecFor, microTime, type Lease } from '../../../src/runtime/leader-election.js';
 
 const ME = 'pod-a_1';
 const DURATION = 15_000;
@@ -61,5 +61,16 @@ describe('leaseSpecFor', () => {
 describe('microTime', () => {
   it('writes six fractional digits, as MicroTime requires', () => {
     expect(microTime(new Date('2026-01-02T03:04:05.006Z'))).toBe('2026-01-02T03:04:05.006000Z');
+  });
+});
+
+describe('leaseClientSettings', () => {
+  it('gives up a hung call early enough to try again on a new connection within the renew deadline', () => {
+    expect(leaseClientSettings({ namespace: 'n', name: 'l', identity: ME, leaseDurationMs: 8_000, renewDeadlineMs: 5_000, retryPeriodMs: 2_000 })).toEqual({ qps: 0, burst: 0, maxRetries: 0, timeoutMs: 1_500 });
+    expect(leaseClientSettings({ namespace: 'n', name: 'l', identity: ME, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }).timeoutMs).toBe(4_000);
+  });
+
+  it('never gives a call less than a second', () => {
+    expect(leaseClientSettings({ namespace: 'n', name: 'l', identity: ME, leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 1_000 }).timeoutMs).toBe(1_000);
   });
 });
