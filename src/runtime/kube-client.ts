@@ -4,7 +4,7 @@
  */
 import { HttpMethod, KubeConfig, RequestContext } from './client-node.js';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { ObjectMetadata } from '../api/types.js';
 import { apiRoute } from './api-route.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -88,6 +88,14 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A request unanswered this long has the client check its connection: over HTTP/2 one connection carries
+ * every request, and one that silently died (a dropped load-balancer flow, a half-open TCP connection)
+ * would otherwise hold them all until their timeout. Any answer to the check, even 401, proves it alive.
+ */
+const CHECK_CONNECTION_AFTER_MS = 5_000;
+const CONNECTION_CHECK_TIMEOUT_MS = 5_000;
+
 const tracer = trace.getTracer(SERVICE_NAME);
 
 export class KubeClient {
@@ -97,6 +105,10 @@ export class KubeClient {
    * TLS connections alive and reused instead of opening (and leaving idle) one per call.
    */
   private dispatcher?: Dispatcher;
+  /** The connection check in flight, if any: one at a time, whatever the number of slow requests. */
+  private checking?: Promise<void>;
+  /** Connections dropped because their check got no answer; their requests fail with that reason. */
+  private readonly dead = new WeakSet<Dispatcher>();
   private readonly limiter?: TokenBucket;
   private readonly host: string;
 
@@ -159,27 +171,29 @@ export class KubeClient {
       const timer = setTimeout(() => timeout.abort(), this.settings.timeoutMs);
       let response: Dispatcher.ResponseData;
       let text: string;
+      // Our own pool even without TLS settings: a hung one is destroyed below, which the global one must never be.
+      const dispatcher = (this.dispatcher ??= requestContext.getDispatcher() ?? new Agent());
+      const check = setTimeout(() => this.checkConnection(dispatcher, url.origin), CHECK_CONNECTION_AFTER_MS);
       try {
         // undici's request API rather than fetch: no web streams or spec-mandated copies on every call.
-        this.dispatcher ??= requestContext.getDispatcher() ?? getGlobalDispatcher();
-        response = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers, body, signal: timeout.signal });
+        response = await dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers, body, signal: timeout.signal });
         text = await response.body.text();
       } catch (error) {
         this.observer?.response(method, '<error>', this.host);
         if (timeout.signal.aborted) {
           // The connection may be the one that hangs (over HTTP/2 it carries every request): drop it, so
           // the next request opens a new one instead of waiting on the same dead connection.
-          const stale = this.dispatcher;
-          this.dispatcher = undefined;
-          void stale?.destroy().catch(() => undefined);
+          this.drop(dispatcher);
           throw new Error(`${method} ${path}: no answer within ${this.settings.timeoutMs / 1000}s`, { cause: error });
         }
-        if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${(error as Error).message}`, { cause: error });
+        const reason = this.dead.has(dispatcher) ? `the connection stopped answering (a check on it got no answer within ${CONNECTION_CHECK_TIMEOUT_MS / 1000}s)` : (error as Error).message;
+        if (!isRead || attempt >= this.settings.maxRetries) throw new Error(`${method} ${path}: ${reason}`, { cause: error });
         this.observer?.retry('connection');
         await sleep(backoffMs(attempt));
         continue;
       } finally {
         clearTimeout(timer);
+        clearTimeout(check);
       }
       const status = response.statusCode;
       onStatus(status);
@@ -196,6 +210,25 @@ export class KubeClient {
       }
       throw apiError(status, text, method, path);
     }
+  }
+
+  /** Asks `dispatcher` for /version; no answer in time means its connection is dead, so it is dropped. */
+  private checkConnection(dispatcher: Dispatcher, origin: string): void {
+    if (this.checking || this.dispatcher !== dispatcher) return;
+    this.checking = dispatcher
+      .request({ origin, path: '/version', method: 'GET', signal: AbortSignal.timeout(CONNECTION_CHECK_TIMEOUT_MS) })
+      .then((answer) => answer.body.dump())
+      .catch(() => {
+        this.dead.add(dispatcher);
+        this.drop(dispatcher);
+      })
+      .finally(() => (this.checking = undefined));
+  }
+
+  /** Stops using `dispatcher`: the next request opens a new connection, and requests still on it fail. */
+  private drop(dispatcher: Dispatcher): void {
+    if (this.dispatcher === dispatcher) this.dispatcher = undefined;
+    void dispatcher.destroy().catch(() => undefined);
   }
 
   get<T extends KubeObject>(path: string): Promise<T> {

@@ -1,15 +1,17 @@
 /**
  * The Kubernetes client against the real API server with API Priority and Fairness: a caller squeezed
  * into a priority level of its own is answered 429 and gets through by honouring Retry-After; requests
- * that hang are cut off at the timeout; reads survive a server that is not there yet.
+ * that hang are cut off at the timeout; reads survive a server that is not there yet; a connection that
+ * silently stops passing data is found out and replaced well before the timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../hack/control-plane.js';
 import { DEFAULT_CLIENT_SETTINGS, KubeApiError, KubeClient, type RetryCause } from '../../src/runtime/kube-client.js';
 import { testCluster } from '../support/cluster.js';
+import { kubeconfigThrough, startFaultProxy } from '../support/fault-proxy.js';
 
-const { admin, kubeconfigOf } = testCluster();
+const { admin, kubeconfigOf, plane } = testCluster();
 const APF = '/apis/flowcontrol.apiserver.k8s.io/v1';
 const suffix = randomBytes(3).toString('hex');
 const created: string[] = [];
@@ -96,4 +98,29 @@ describe('timeouts and connection errors', () => {
     await expect(nowhere.create('/api/v1/namespaces', { metadata: { name: 'never' } })).rejects.toThrow(`POST /api/v1/namespaces: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(retries).toHaveLength(2);
   });
+
+  it('a connection that stops answering is checked and dropped: a read goes on over a new one, a write fails with the reason', async () => {
+    const proxy = await startFaultProxy(plane.server);
+    try {
+      const client = KubeClient.fromFile(kubeconfigThrough(proxy, plane, 'kube-client'), DEFAULT_CLIENT_SETTINGS);
+      await client.get('/api/v1/namespaces/default');
+      // The open connection hangs a second after the faults reach it; each new one does too, a second after it opens.
+      proxy.faults = { hangShare: 1 };
+      await new Promise((r) => setTimeout(r, 1_500));
+      let started = Date.now();
+      await expect(client.get('/api/v1/namespaces/default')).resolves.toMatchObject({ metadata: { name: 'default' } });
+      const readMs = Date.now() - started;
+      await new Promise((r) => setTimeout(r, 1_500));
+      started = Date.now();
+      await expect(client.create('/api/v1/namespaces', { metadata: { name: `never-${suffix}` } })).rejects.toThrow(
+        'POST /api/v1/namespaces: the connection stopped answering (a check on it got no answer within 5s)',
+      );
+      const writeMs = Date.now() - started;
+      console.log(`hung connection found out: the read answered after ${readMs} ms, the write failed after ${writeMs} ms (timeout ${DEFAULT_CLIENT_SETTINGS.timeoutMs} ms)`);
+      expect(readMs).toBeLessThan(15_000);
+      expect(writeMs).toBeLessThan(15_000);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
