@@ -78,8 +78,9 @@ describe('API server faults', () => {
     const hungBefore = proxy.counts.hung;
     await new Promise((r) => setTimeout(r, FAULTS_FIRST_MS));
     await changeEveryPolicy(run.admin, run.namespace, run.intended, 5002);
-    // Hung connections cost the client's timeout each, and failed writes back off in the work queue (up to
-    // 5 minutes): this run may take several minutes to converge even at its short size (docs/reliability.md).
+    // A hung connection costs about 10 s before the client's check drops it, a watch on one 30 s of silence,
+    // and failed writes back off in the work queue (up to 5 minutes): this run may take minutes to converge
+    // even at its short size (docs/reliability.md).
     const convergedMs = await converged(run.admin, run.namespace, run.intended, HANGING_CONVERGE_MS, operator);
     proxy.faults = {};
     reportFigures('api-slow-and-hanging', {
