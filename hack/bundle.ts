@@ -54,6 +54,34 @@ const clientNodeWithoutModels: Plugin = {
   },
 };
 
+/**
+ * undici's entry point loads all of it: fetch, WebSocket, EventSource, its caches and mocks (about 9 MiB and
+ * tens of milliseconds at start). appnetpol uses only its connection pools and request API (client-node's
+ * KubeConfig builds agents; the client's requests and watches use `request`), so the bundle gets an entry
+ * with just those. client-node's unused Watch and generated HTTP library still name `fetch`: it throws.
+ * Importing any other name from undici fails the build.
+ */
+const undiciPoolsOnly: Plugin = {
+  name: 'undici-pools-only',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^undici$/ }, (args) => ({ path: 'undici', namespace: 'undici-pools-only', pluginData: args.resolveDir }));
+    bundle.onLoad({ filter: /.*/, namespace: 'undici-pools-only' }, (args) => ({
+      resolveDir: args.pluginData as string,
+      loader: 'js',
+      contents: [
+        "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
+        "import api from 'undici/lib/api/index.js';",
+        "import Agent from 'undici/lib/dispatcher/agent.js';",
+        "import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';",
+        // What undici's own entry does to give every pool its request API.
+        'Object.assign(Dispatcher.prototype, api);',
+        "const fetch = () => { throw new Error('undici fetch is left out of the appnetpol bundle (hack/bundle.ts)'); };",
+        'export { Agent, Dispatcher, ProxyAgent, fetch };',
+      ].join('\n'),
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -76,6 +104,6 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: true,
-  plugins: [httpAsCommonJs, clientNodeWithoutModels],
+  plugins: [httpAsCommonJs, clientNodeWithoutModels, undiciPoolsOnly],
   logLevel: 'warning',
 });

@@ -5,6 +5,6 @@
  */
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export { ListWatch } from '@kubernetes/client-node/dist/cache.js';
-export { Watch } from '@kubernetes/client-node/dist/watch.js';
+export type { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 export type { KubernetesListObject } from '@kubernetes/client-node/dist/types.js';

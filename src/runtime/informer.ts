@@ -1,9 +1,9 @@
 /**
- * A supervised informer: client-node's ListWatch (list, then watch; relist on 410) plus a
- * supervisor that restarts a watch that failed, with backoff, and an optional mode for resources
- * whose CRD may be absent (then the cache is empty and `present` is false until it appears).
+ * A supervised informer: client-node's ListWatch (list, then watch; relist on 410) over the client's own
+ * watch, plus a supervisor that restarts a watch that failed, with backoff, and an optional mode for
+ * resources whose CRD may be absent (then the cache is empty and `present` is false until it appears).
  */
-import { ListWatch, Watch, type KubernetesListObject } from './client-node.js';
+import { ListWatch, type KubernetesListObject, type Watch } from './client-node.js';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
 import type { ProcessMetrics } from './metrics.js';
@@ -59,7 +59,9 @@ export class Informer<T extends KubeObject> {
       const result = await client.list<T>(options.path, query, (item) => trimmedForCache(item, options.trim));
       return { apiVersion: 'v1', kind: 'List', metadata: result.metadata, items: result.items };
     };
-    this.listWatch = new ListWatch<ClientObject>(options.path, new Watch(client.config), list, false, options.labelSelector, options.fieldSelector);
+    // ListWatch calls nothing but watch() on its Watch, and only abort() on what that returns.
+    const watch = { watch: client.watch.bind(client) } as unknown as Watch;
+    this.listWatch = new ListWatch<ClientObject>(options.path, watch, list, false, options.labelSelector, options.fieldSelector);
     // Listed objects arrive trimmed already; trimming again finds nothing left to drop.
     this.listWatch.on('add', (obj: T) => {
       const cached = trimmedForCache(obj, options.trim);

@@ -2,12 +2,13 @@
  * The Kubernetes client against the real API server with API Priority and Fairness: a caller squeezed
  * into a priority level of its own is answered 429 and gets through by honouring Retry-After; requests
  * that hang are cut off at the timeout; reads survive a server that is not there yet; a connection that
- * silently stops passing data is found out and replaced well before the timeout.
+ * silently stops passing data is found out and replaced well before the timeout; watches deliver events,
+ * end once, and end by themselves when their stream goes silent.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../hack/control-plane.js';
-import { DEFAULT_CLIENT_SETTINGS, KubeApiError, KubeClient, type RetryCause } from '../../src/runtime/kube-client.js';
+import { DEFAULT_CLIENT_SETTINGS, KubeApiError, KubeClient, type KubeObject, type RetryCause } from '../../src/runtime/kube-client.js';
 import { testCluster } from '../support/cluster.js';
 import { kubeconfigThrough, startFaultProxy } from '../support/fault-proxy.js';
 
@@ -119,6 +120,73 @@ describe('timeouts and connection errors', () => {
       console.log(`hung connection found out: the read answered after ${readMs} ms, the write failed after ${writeMs} ms (timeout ${DEFAULT_CLIENT_SETTINGS.timeoutMs} ms)`);
       expect(readMs).toBeLessThan(15_000);
       expect(writeMs).toBeLessThan(15_000);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+});
+
+/** A watch's events and how it ended, with a promise of its end. */
+function watchRecorder() {
+  const events: { type: string; name?: string }[] = [];
+  const ends: (Error | null)[] = [];
+  let ended: (error: Error | null) => void = () => undefined;
+  const end = new Promise<Error | null>((resolve) => (ended = resolve));
+  return {
+    events,
+    ends,
+    end,
+    onEvent: (type: string, object: KubeObject) => events.push({ type, name: object.metadata?.name }),
+    done: (error: Error | null) => {
+      ends.push(error);
+      ended(error);
+    },
+  };
+}
+
+describe('watches', () => {
+  const configMaps = '/api/v1/namespaces/default/configmaps';
+
+  it('delivers the events of its collection as they happen, and ends once when aborted', async () => {
+    const name = `watched-${suffix}`;
+    const { metadata } = await admin.list(configMaps, { fieldSelector: `metadata.name=${name}` });
+    const recorder = watchRecorder();
+    const handle = await admin.watch(configMaps, { resourceVersion: metadata.resourceVersion, fieldSelector: `metadata.name=${name}` }, recorder.onEvent, recorder.done);
+    await admin.create(configMaps, { metadata: { name }, data: { a: '1' } });
+    await admin.mergePatch(`${configMaps}/${name}`, { data: { a: '2' } });
+    await admin.delete(`${configMaps}/${name}`);
+    for (let waited = 0; recorder.events.length < 3 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.events).toEqual([
+      { type: 'ADDED', name },
+      { type: 'MODIFIED', name },
+      { type: 'DELETED', name },
+    ]);
+    handle.abort();
+    await recorder.end;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(recorder.ends).toHaveLength(1);
+  });
+
+  it('of a resource that is not served ends with the API server’s 404', async () => {
+    const recorder = watchRecorder();
+    await admin.watch('/apis/example.com/v1/nothings', {}, recorder.onEvent, recorder.done);
+    const error = await recorder.end;
+    expect(error).toBeInstanceOf(KubeApiError);
+    // client-node's ListWatch reads statusCode (a 410 makes it list afresh); the informer reads status.
+    expect([(error as KubeApiError).status, (error as KubeApiError).statusCode, error?.message]).toEqual([404, 404, '404 page not found']);
+  });
+
+  it('ends with a TimeoutError when its stream passes no data for 30 s, so ListWatch watches again at once', async () => {
+    const proxy = await startFaultProxy(plane.server);
+    try {
+      const client = KubeClient.fromFile(kubeconfigThrough(proxy, plane, 'watch-silence'), DEFAULT_CLIENT_SETTINGS);
+      const recorder = watchRecorder();
+      await client.watch(configMaps, {}, recorder.onEvent, recorder.done);
+      proxy.faults = { hangShare: 1 };
+      const started = Date.now();
+      const error = await recorder.end;
+      expect([error?.name, error?.message]).toEqual(['TimeoutError', `GET ${configMaps}: the watch passed no data for 30s`]);
+      expect(Date.now() - started).toBeLessThan(35_000);
     } finally {
       await proxy.close();
     }
