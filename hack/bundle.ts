@@ -55,8 +55,8 @@ const clientNodeWithoutModels: Plugin = {
 };
 
 /**
- * undici's entry point loads all of it: fetch, WebSocket, EventSource, its caches and mocks (about 9 MiB and
- * tens of milliseconds at start). appnetpol uses only its connection pools and request API (client-node's
+ * undici's entry point loads all of it: fetch, WebSocket, EventSource, its caches and mocks (the first log
+ * line came about 50 ms later for it). appnetpol uses only its connection pools and request API (client-node's
  * KubeConfig builds agents; the client's requests and watches use `request`), so the bundle gets an entry
  * with just those. client-node's unused Watch and generated HTTP library still name `fetch`: it throws.
  * Importing any other name from undici fails the build.

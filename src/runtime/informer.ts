@@ -5,7 +5,7 @@
  */
 import { ListWatch, type KubernetesListObject, type Watch } from './client-node.js';
 import type { Logger } from 'pino';
-import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.js';
+import { isNotFound, type KubeClient, type KubeObject } from './kube-client.js';
 import type { ProcessMetrics } from './metrics.js';
 import { shareRepeatedStrings } from './shared-values.js';
 
@@ -100,7 +100,7 @@ export class Informer<T extends KubeObject> {
         this.synced = true;
         return;
       }
-      if (this.options.optional && isNotServed(this.lastError)) {
+      if (this.options.optional && isNotFound(this.lastError)) {
         this.synced = true;
         return;
       }
@@ -136,7 +136,7 @@ export class Informer<T extends KubeObject> {
     this.lastError = error;
     if (this.stopped) return;
     this.metrics?.watchRestarts.inc({ resource: this.options.resource, cause: 'failed' });
-    if (this.options.optional && isNotServed(error)) {
+    if (this.options.optional && isNotFound(error)) {
       if (this.served) this.log.info({ resource: this.options.resource }, 'resource is not served; watching for it to appear');
       this.setServed(false);
       this.scheduleRestart(this.options.absentRetryMs ?? 15_000);
@@ -214,9 +214,4 @@ export function only<T extends object>(object: T, keys: readonly string[]): T {
  */
 export function keepFields(obj: KubeObject, keep: readonly string[]): void {
   for (const key of Object.keys(obj)) if (!keep.includes(key)) obj[key] = undefined;
-}
-
-function isNotServed(error: unknown): boolean {
-  const status = error instanceof KubeApiError ? error.status : (error as { statusCode?: number })?.statusCode;
-  return status === 404;
 }

@@ -166,17 +166,12 @@ export class KubeClient {
    * a lost connection, with jittered backoff. What still fails is thrown to the caller.
    */
   private async send<T>(method: string, path: string, options: RequestOptions, onStatus: (status: number) => void): Promise<T> {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
+    const url = this.urlOf(path, options.query ?? {});
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const isRead = READ_METHODS.has(method);
     for (let attempt = 0; ; attempt++) {
       await this.limiter?.take();
-      const requestContext = new RequestContext(url.toString(), method as HttpMethod);
-      await this.config.applySecurityAuthentication(requestContext);
-      const headers: Record<string, string> = { ...requestContext.getHeaders(), accept: 'application/json' };
+      const { requestContext, headers } = await this.authenticated(url, method);
       propagation.inject(context.active(), headers);
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       // A timer cleared with the answer: AbortSignal.timeout would fire for every finished request too.
@@ -225,6 +220,19 @@ export class KubeClient {
     }
   }
 
+  private urlOf(path: string, query: Query): URL {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  /** The kubeconfig's credentials for one call (they may change between calls: exec plugins, token files). */
+  private async authenticated(url: URL, method: string): Promise<{ requestContext: RequestContext; headers: Record<string, string> }> {
+    const requestContext = new RequestContext(url.toString(), method as HttpMethod);
+    await this.config.applySecurityAuthentication(requestContext);
+    return { requestContext, headers: { ...requestContext.getHeaders(), accept: 'application/json' } };
+  }
+
   /** Asks `dispatcher` for /version; no answer in time means its connection is dead, so it is dropped. */
   private checkConnection(dispatcher: Dispatcher, origin: string): void {
     if (this.checking || this.dispatcher !== dispatcher) return;
@@ -252,12 +260,8 @@ export class KubeClient {
    * watches again from the last event it took instead of missing one.
    */
   async watch(path: string, query: Query, onEvent: (type: string, object: KubeObject) => void, done: (error: Error | null) => void): Promise<WatchHandle> {
-    const url = new URL(this.server + path);
-    url.searchParams.set('watch', 'true');
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
-    const requestContext = new RequestContext(url.toString(), HttpMethod.GET);
-    await this.config.applySecurityAuthentication(requestContext);
-    const headers = { ...requestContext.getHeaders(), accept: 'application/json' };
+    const url = this.urlOf(path, { ...query, watch: true });
+    const { requestContext, headers } = await this.authenticated(url, 'GET');
     const dispatcher = requestContext.getDispatcher() ?? new Agent();
     const controller = new AbortController();
     let idleTimer: NodeJS.Timeout | undefined;
