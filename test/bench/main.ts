@@ -16,6 +16,8 @@ const { values } = parseArgs({
     spaces: { type: 'string', default: '500' },
     peer: { type: 'boolean', default: true },
     'operator-heap-mib': { type: 'string' },
+    /** Added to the operator's NODE_OPTIONS, for example `--cpu-prof --cpu-prof-dir=DIR` to see where its time goes. */
+    'operator-node-options': { type: 'string', default: '' },
   },
 });
 
@@ -24,7 +26,8 @@ const sizes = values.sizes.split(',').map(Number);
 const shipped = { ...imageEnv(), ...deploymentEnv('config/manager/controller.yaml', 'controller') };
 const heapMiB = values['operator-heap-mib'];
 const nodeOptions = shipped.NODE_OPTIONS ?? '';
-const operatorEnv = { ...shipped, NODE_OPTIONS: heapMiB ? `${nodeOptions.replace(/--max-old-space-size=\d+/, '')} --max-old-space-size=${heapMiB}`.trim() : nodeOptions };
+const heapOptions = heapMiB ? `${nodeOptions.replace(/--max-old-space-size=\d+/, '')} --max-old-space-size=${heapMiB}` : nodeOptions;
+const operatorEnv = { ...shipped, NODE_OPTIONS: `${heapOptions} ${values['operator-node-options']}`.trim() };
 console.error(`bench: operator environment ${JSON.stringify(operatorEnv)}`);
 const plan = (policies: number, first: boolean): BenchPlan => ({
   policies,

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Informer } from '../../src/runtime/informer.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { apiServerWrites, cpuSeconds, createNamespaces, difference, inPool, peakRssMiB, percentile, secondsUntil, type BenchCluster } from './harness.js';
+import { apiServerWrites, controlPlaneCpuSeconds, cpuSeconds, createNamespaces, difference, inPool, measure, ownCpuSeconds, peakRssMiB, percentile, secondsUntil, type BenchCluster, type Measured } from './harness.js';
 
 export interface ScaleOptions {
   policies: number;
@@ -55,13 +55,13 @@ function plainNetworkPolicy(index: number, namespace: string): KubeObject {
 
 const spread = (count: number, namespaces: readonly string[]) => Array.from({ length: count }, (_, i) => ({ index: i, namespace: namespaces[i % namespaces.length] }));
 
-/** Seconds a plain client needs to write the same NetworkPolicies at the same concurrency. */
-export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions, prefix: string): Promise<number> {
+/** A plain client writing the same NetworkPolicies at the same concurrency. */
+export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions, prefix: string): Promise<Measured> {
   const namespaces = Array.from({ length: options.namespaces }, (_, i) => `${prefix}-ceiling-${i}`);
   await createNamespaces(cluster.admin, namespaces);
-  const started = Date.now();
-  await inPool(spread(options.policies, namespaces), options.concurrency, ({ index, namespace }) => cluster.admin.create(`${NETPOL}/namespaces/${namespace}/networkpolicies`, plainNetworkPolicy(index, namespace)));
-  return (Date.now() - started) / 1000;
+  return measure(cluster, () =>
+    inPool(spread(options.policies, namespaces), options.concurrency, ({ index, namespace }) => cluster.admin.create(`${NETPOL}/namespaces/${namespace}/networkpolicies`, plainNetworkPolicy(index, namespace))),
+  );
 }
 
 export interface ConvergenceResult {
@@ -76,6 +76,10 @@ export interface ConvergenceResult {
   writes: Record<string, number>;
   /** CPU seconds the operator process used from its start until convergence. */
   cpuSeconds: number;
+  /** CPU seconds the API server and etcd used from the operator's start until convergence. */
+  controlPlaneCpuSeconds: number;
+  /** CPU seconds the benchmark's own process used meanwhile (the watches that see convergence). */
+  benchCpuSeconds: number;
   /** AppNetworkPolicy reconciles from the operator's start until convergence. */
   reconciles: number;
   /** The operator's V8 heap in use when every policy was Ready (live objects and garbage not yet collected). */
@@ -133,12 +137,28 @@ async function statusCeiling(cluster: BenchCluster, options: ScaleOptions, names
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * The status ceiling again, but with the statuses the operator wrote (its eight conditions and messages)
+ * instead of a one-field one: what the content of its status costs the API server, apart from the
+ * operator. Run with the operator stopped, like the other ceilings. Each policy is first put back to the
+ * seeded status, untimed, so every timed write makes the step the operator's first status write made.
+ */
+export async function ownStatusCeiling(cluster: BenchCluster, options: ScaleOptions, namespaces: readonly string[]): Promise<Measured> {
+  const ours = new Set(namespaces);
+  const policies = (await cluster.admin.list<Policy>(`${POLICIES}/appnetworkpolicies`)).items.filter((p) => ours.has(p.metadata!.namespace!));
+  const statusPath = (p: Policy) => `${POLICIES}/namespaces/${p.metadata!.namespace}/appnetworkpolicies/${p.metadata!.name}/status`;
+  await inPool(policies, options.concurrency, (p) => cluster.admin.mergePatch(statusPath(p), { status: { observedGeneration: 0, conditions: null } }));
+  return measure(cluster, () => inPool(policies, options.concurrency, (p) => cluster.admin.mergePatch(statusPath(p), { status: p.status })));
+}
+
 /** Policies exist before the operator starts; seconds from its start until all are Ready with their NetworkPolicy. */
 export async function coldConvergence(cluster: BenchCluster, options: ScaleOptions, prefix: string, logDir: string): Promise<ConvergenceResult> {
   const namespaces = await seedPolicies(cluster, options, prefix);
   const statusCeilingSeconds = await statusCeiling(cluster, options, namespaces);
   const convergence = await watchConvergence(cluster, options.policies, namespaces);
   const writesBefore = await apiServerWrites(cluster.admin);
+  const controlPlaneCpuBefore = controlPlaneCpuSeconds(cluster);
+  const benchCpuBefore = ownCpuSeconds();
   const started = Date.now();
   const operator = await startOperator({
     kubeconfig: cluster.plane.kubeconfig,
@@ -149,6 +169,8 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
   const cpu = cpuSeconds(operator.process.pid!);
+  const controlPlaneCpu = controlPlaneCpuSeconds(cluster) - controlPlaneCpuBefore;
+  const benchCpu = ownCpuSeconds() - benchCpuBefore;
   const writes = difference(await apiServerWrites(cluster.admin), writesBefore);
   const firstStatusSeconds = (convergence.firstStatusAt()! - started) / 1000;
   const metrics = await operator.metrics();
@@ -156,7 +178,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   const reachableSeconds = metric('appnetpol_reachability_seconds_total');
   const heapUsedMiB = metric('nodejs_heap_size_used_bytes') / 2 ** 20;
   const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{controller="appnetworkpolicy",[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, writes, cpuSeconds: cpu, reconciles, operator, namespaces };
+  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, writes, cpuSeconds: cpu, controlPlaneCpuSeconds: controlPlaneCpu, benchCpuSeconds: benchCpu, reconciles, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */
