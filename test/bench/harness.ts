@@ -119,23 +119,22 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds the control plane's API server and etcd have used so far: the work a client's requests cost it. */
-export function controlPlaneCpuSeconds(cluster: BenchCluster): number {
+function controlPlaneCpuSeconds(cluster: BenchCluster): number {
   return cpuSeconds(cluster.plane.processes['kube-apiserver'].pid) + cpuSeconds(cluster.plane.processes.etcd.pid);
 }
 
 /** CPU seconds this benchmark process has used so far (its client requests and watches). */
-export function ownCpuSeconds(): number {
+function ownCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
 
-/** Wall-clock seconds of `work`, and the CPU seconds of the control plane and of this process meanwhile. */
-export async function measure(cluster: BenchCluster, work: () => Promise<unknown>): Promise<Measured> {
+/** Starts a meter: calling it gives the wall-clock seconds, and the CPU seconds of the control plane and of this process, since. */
+export function startMeter(cluster: BenchCluster): () => Measured {
   const controlPlaneBefore = controlPlaneCpuSeconds(cluster);
   const ownBefore = ownCpuSeconds();
   const started = Date.now();
-  await work();
-  return { seconds: (Date.now() - started) / 1000, controlPlaneCpuSeconds: controlPlaneCpuSeconds(cluster) - controlPlaneBefore, benchCpuSeconds: ownCpuSeconds() - ownBefore };
+  return () => ({ seconds: (Date.now() - started) / 1000, controlPlaneCpuSeconds: controlPlaneCpuSeconds(cluster) - controlPlaneBefore, benchCpuSeconds: ownCpuSeconds() - ownBefore });
 }
 
 export interface Measured {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Informer } from '../../src/runtime/informer.js';
 import type { KubeObject } from '../../src/runtime/kube-client.js';
 import { startOperator, type OperatorProcess } from '../support/operator.js';
-import { apiServerWrites, controlPlaneCpuSeconds, cpuSeconds, createNamespaces, difference, inPool, measure, ownCpuSeconds, peakRssMiB, percentile, secondsUntil, type BenchCluster, type Measured } from './harness.js';
+import { apiServerWrites, cpuSeconds, createNamespaces, difference, inPool, peakRssMiB, percentile, secondsUntil, startMeter, type BenchCluster, type Measured } from './harness.js';
 
 export interface ScaleOptions {
   policies: number;
@@ -59,9 +59,9 @@ const spread = (count: number, namespaces: readonly string[]) => Array.from({ le
 export async function writeCeiling(cluster: BenchCluster, options: ScaleOptions, prefix: string): Promise<Measured> {
   const namespaces = Array.from({ length: options.namespaces }, (_, i) => `${prefix}-ceiling-${i}`);
   await createNamespaces(cluster.admin, namespaces);
-  return measure(cluster, () =>
-    inPool(spread(options.policies, namespaces), options.concurrency, ({ index, namespace }) => cluster.admin.create(`${NETPOL}/namespaces/${namespace}/networkpolicies`, plainNetworkPolicy(index, namespace))),
-  );
+  const meter = startMeter(cluster);
+  await inPool(spread(options.policies, namespaces), options.concurrency, ({ index, namespace }) => cluster.admin.create(`${NETPOL}/namespaces/${namespace}/networkpolicies`, plainNetworkPolicy(index, namespace)));
+  return meter();
 }
 
 export interface ConvergenceResult {
@@ -148,7 +148,9 @@ export async function ownStatusCeiling(cluster: BenchCluster, options: ScaleOpti
   const policies = (await cluster.admin.list<Policy>(`${POLICIES}/appnetworkpolicies`)).items.filter((p) => ours.has(p.metadata!.namespace!));
   const statusPath = (p: Policy) => `${POLICIES}/namespaces/${p.metadata!.namespace}/appnetworkpolicies/${p.metadata!.name}/status`;
   await inPool(policies, options.concurrency, (p) => cluster.admin.mergePatch(statusPath(p), { status: { observedGeneration: 0, conditions: null } }));
-  return measure(cluster, () => inPool(policies, options.concurrency, (p) => cluster.admin.mergePatch(statusPath(p), { status: p.status })));
+  const meter = startMeter(cluster);
+  await inPool(policies, options.concurrency, (p) => cluster.admin.mergePatch(statusPath(p), { status: p.status }));
+  return meter();
 }
 
 /** Policies exist before the operator starts; seconds from its start until all are Ready with their NetworkPolicy. */
@@ -157,8 +159,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   const statusCeilingSeconds = await statusCeiling(cluster, options, namespaces);
   const convergence = await watchConvergence(cluster, options.policies, namespaces);
   const writesBefore = await apiServerWrites(cluster.admin);
-  const controlPlaneCpuBefore = controlPlaneCpuSeconds(cluster);
-  const benchCpuBefore = ownCpuSeconds();
+  const meter = startMeter(cluster);
   const started = Date.now();
   const operator = await startOperator({
     kubeconfig: cluster.plane.kubeconfig,
@@ -169,8 +170,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   });
   const seconds = await secondsUntil(started, convergence.done, 30 * 60_000, 100).finally(convergence.stop);
   const cpu = cpuSeconds(operator.process.pid!);
-  const controlPlaneCpu = controlPlaneCpuSeconds(cluster) - controlPlaneCpuBefore;
-  const benchCpu = ownCpuSeconds() - benchCpuBefore;
+  const { controlPlaneCpuSeconds, benchCpuSeconds } = meter();
   const writes = difference(await apiServerWrites(cluster.admin), writesBefore);
   const firstStatusSeconds = (convergence.firstStatusAt()! - started) / 1000;
   const metrics = await operator.metrics();
@@ -178,7 +178,7 @@ export async function coldConvergence(cluster: BenchCluster, options: ScaleOptio
   const reachableSeconds = metric('appnetpol_reachability_seconds_total');
   const heapUsedMiB = metric('nodejs_heap_size_used_bytes') / 2 ** 20;
   const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{controller="appnetworkpolicy",[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, writes, cpuSeconds: cpu, controlPlaneCpuSeconds: controlPlaneCpu, benchCpuSeconds: benchCpu, reconciles, operator, namespaces };
+  return { seconds, firstStatusSeconds, statusCeilingSeconds, reachableSeconds, heapUsedMiB, writes, cpuSeconds: cpu, controlPlaneCpuSeconds, benchCpuSeconds, reconciles, operator, namespaces };
 }
 
 /** API writes during one full resync period after convergence (the goal is none). */

@@ -19,6 +19,7 @@ describe('benchmark smoke run', () => {
     expect(result.ceilingWithOwnStatusSeconds).toBeGreaterThan(result.ceilingSeconds);
     expect(result.controlPlaneCpuMsPerPolicy.operator).toBeGreaterThan(0);
     expect(result.controlPlaneCpuMsPerPolicy.ceilingWithOwnStatus).toBeGreaterThan(0);
+    expect(result.benchCpuMsPerPolicy.ceilingWithOwnStatus).toBeGreaterThan(0);
     expect(result.idleWrites).toEqual({});
     // A new policy costs one reconcile and two writes: the watch events of its own writes are not news.
     expect(result.reconcilesPerPolicy).toBeLessThan(1.5);
