@@ -2,8 +2,9 @@
  * A de-duplicating work queue with bounded concurrency and per-key exponential backoff, in the
  * manner of client-go's: a key is never processed by two workers at once, and a key added while it
  * is being processed runs once more afterwards. Keys added by a periodic resync wait in a lane of
- * their own behind keys added because something changed, so a resync of thousands of objects does
- * not delay a user's update.
+ * their own behind keys added because something changed, and take at most a share of the time, so a
+ * resync of thousands of objects neither delays a user's update here nor starves the API server of
+ * the CPU it shares with the operator.
  */
 import type { QueueMetrics } from './metrics.js';
 
@@ -18,19 +19,23 @@ export interface WorkQueueOptions {
   maxBackoffMs?: number;
   /** Longest run of reconciles without letting I/O in (default 2 ms). */
   yieldEveryMs?: number;
+  /** Share of the time that reconciles of resync keys may take, between 0 and 1 (default 0.25). */
+  resyncShare?: number;
   metrics?: QueueMetrics;
 }
 
 /** `changed`: something about the key's object changed; `resync`: the periodic re-check of everything. */
 export type Lane = 'changed' | 'resync';
 const LANES: readonly Lane[] = ['changed', 'resync'];
+/** Most resync time that can build up unused: the longest burst of resync reconciles. */
+const RESYNC_BURST_MS = 2;
 
 export class WorkQueue {
   private readonly lanes: Record<Lane, string[]> = { changed: [], resync: [] };
   /** Each waiting key and the lane it waits in (a key promoted to `changed` leaves a stale entry behind in `resync`). */
   private readonly queued = new Map<string, Lane>();
-  /** Keys a worker holds, with when it took them (performance.now()). */
-  private readonly processing = new Map<string, number>();
+  /** Keys a worker holds, with when it took them (performance.now()) and the lane they came from. */
+  private readonly processing = new Map<string, { since: number; lane: Lane }>();
   /** Keys added again while a worker held them. */
   private readonly dirty = new Map<string, Lane>();
   private readonly enqueuedAt = new Map<string, number>();
@@ -42,9 +47,13 @@ export class WorkQueue {
   private shuttingDown = false;
   private pumpScheduled = false;
   private lastYield = performance.now();
+  /** Time resync reconciles may still take (ms), refilled at `resyncShare` of the time that passes. */
+  private resyncBudgetMs = RESYNC_BURST_MS;
+  private resyncBudgetAt = performance.now();
+  private resyncWake?: NodeJS.Timeout;
 
   constructor(private readonly options: WorkQueueOptions) {
-    options.metrics?.inFlight(() => this.processing.values());
+    options.metrics?.inFlight(() => [...this.processing.values()].map((taken) => taken.since));
   }
 
   add(key: string, lane: Lane = 'changed'): void {
@@ -90,6 +99,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    clearTimeout(this.resyncWake);
     for (const lane of LANES) this.lanes[lane].length = 0;
     this.queued.clear();
     if (this.active === 0) return;
@@ -98,8 +108,10 @@ export class WorkQueue {
 
   private pump(): void {
     while (this.handler && !this.shuttingDown && this.active < this.options.concurrency && this.queued.size > 0) {
-      const key = this.next();
-      this.processing.set(key, performance.now());
+      const taken = this.next();
+      if (!taken) return;
+      const { key, lane } = taken;
+      this.processing.set(key, { since: performance.now(), lane });
       this.active++;
       this.options.metrics?.depth.set(this.length);
       const waited = Date.now() - (this.enqueuedAt.get(key) ?? Date.now());
@@ -109,18 +121,44 @@ export class WorkQueue {
     }
   }
 
-  /** The first key of the first non-empty lane, skipping entries of keys that moved lanes. */
-  private next(): string {
+  /**
+   * The first key of the first non-empty lane, skipping entries of keys that moved lanes; none while
+   * only resync keys wait and their share of the time is used up (a timer takes them up again).
+   */
+  private next(): { key: string; lane: Lane } | undefined {
     for (const lane of LANES) {
       const keys = this.lanes[lane];
-      while (keys.length > 0) {
-        const key = keys.shift()!;
-        if (this.queued.get(key) !== lane) continue;
-        this.queued.delete(key);
-        return key;
-      }
+      while (keys.length > 0 && this.queued.get(keys[0]) !== lane) keys.shift();
+      if (keys.length === 0) continue;
+      if (lane === 'resync' && !this.resyncAllowed()) return undefined;
+      const key = keys.shift()!;
+      this.queued.delete(key);
+      return { key, lane };
     }
     throw new Error('work queue: no key waiting although the count says so');
+  }
+
+  private refillResyncBudget(): void {
+    const now = performance.now();
+    this.resyncBudgetMs = Math.min(RESYNC_BURST_MS, this.resyncBudgetMs + (now - this.resyncBudgetAt) * this.resyncShare);
+    this.resyncBudgetAt = now;
+  }
+
+  private resyncAllowed(): boolean {
+    this.refillResyncBudget();
+    if (this.resyncBudgetMs > 0) return true;
+    if (!this.resyncWake) {
+      this.resyncWake = setTimeout(() => {
+        this.resyncWake = undefined;
+        this.pump();
+      }, Math.ceil(-this.resyncBudgetMs / this.resyncShare));
+      this.resyncWake.unref();
+    }
+    return false;
+  }
+
+  private get resyncShare(): number {
+    return this.options.resyncShare ?? 0.25;
   }
 
   private async process(key: string): Promise<void> {
@@ -135,7 +173,13 @@ export class WorkQueue {
       this.options.metrics?.retries.inc();
       this.addAfter(key, this.backoff(failures));
     } finally {
-      this.options.metrics?.workDuration.observe((performance.now() - this.processing.get(key)!) / 1000);
+      const taken = this.processing.get(key)!;
+      const tookMs = performance.now() - taken.since;
+      this.options.metrics?.workDuration.observe(tookMs / 1000);
+      if (taken.lane === 'resync') {
+        this.refillResyncBudget();
+        this.resyncBudgetMs -= tookMs;
+      }
       this.processing.delete(key);
       this.active--;
       const again = this.dirty.get(key);

@@ -65,6 +65,30 @@ describe('WorkQueue', () => {
     expect(seen.indexOf('changed')).toBeLessThan(10);
   });
 
+  it('gives reconciles of resync keys at most their share of the time, and takes a change at once meanwhile', async () => {
+    const queue = new WorkQueue({ concurrency: 4, resyncShare: 0.25 });
+    const busyFor = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const ranAt = new Map<string, number>();
+    for (let i = 0; i < 40; i++) queue.add(`r${i}`, 'resync');
+    const started = performance.now();
+    queue.start(async (key) => {
+      if (key.startsWith('r')) busyFor(1);
+      ranAt.set(key, performance.now());
+    });
+    await tick(60);
+    const changedAt = performance.now();
+    queue.add('changed');
+    await until(() => ranAt.size === 41);
+    const elapsed = performance.now() - started;
+    // 40 ms of resync work at a quarter of the time takes at least 150 ms; without the share, about 40.
+    expect(elapsed).toBeGreaterThan(150);
+    expect(ranAt.get('changed')! - changedAt).toBeLessThan(20);
+    expect([...ranAt.keys()].indexOf('changed')).toBeLessThan(30);
+  });
+
   it('bounds concurrency', async () => {
     const queue = new WorkQueue({ concurrency: 2 });
     let running = 0;
