@@ -19,14 +19,14 @@ export interface WorkQueueOptions {
   maxBackoffMs?: number;
   /** Longest run of reconciles without letting I/O in (default 2 ms). */
   yieldEveryMs?: number;
-  /** Share of the time that reconciles of resync keys may take, between 0 and 1 (default 0.25). */
-  resyncShare?: number;
   metrics?: QueueMetrics;
 }
 
 /** `changed`: something about the key's object changed; `resync`: the periodic re-check of everything. */
 export type Lane = 'changed' | 'resync';
 const LANES: readonly Lane[] = ['changed', 'resync'];
+/** Share of the time that reconciles of resync keys may take. */
+const RESYNC_SHARE = 0.25;
 /** Most resync time that can build up unused: the longest burst of resync reconciles. */
 const RESYNC_BURST_MS = 2;
 
@@ -47,7 +47,7 @@ export class WorkQueue {
   private shuttingDown = false;
   private pumpScheduled = false;
   private lastYield = performance.now();
-  /** Time resync reconciles may still take (ms), refilled at `resyncShare` of the time that passes. */
+  /** Time resync reconciles may still take (ms), refilled at RESYNC_SHARE of the time that passes. */
   private resyncBudgetMs = RESYNC_BURST_MS;
   private resyncBudgetAt = performance.now();
   private resyncWake?: NodeJS.Timeout;
@@ -140,7 +140,7 @@ export class WorkQueue {
 
   private refillResyncBudget(): void {
     const now = performance.now();
-    this.resyncBudgetMs = Math.min(RESYNC_BURST_MS, this.resyncBudgetMs + (now - this.resyncBudgetAt) * this.resyncShare);
+    this.resyncBudgetMs = Math.min(RESYNC_BURST_MS, this.resyncBudgetMs + (now - this.resyncBudgetAt) * RESYNC_SHARE);
     this.resyncBudgetAt = now;
   }
 
@@ -151,14 +151,10 @@ export class WorkQueue {
       this.resyncWake = setTimeout(() => {
         this.resyncWake = undefined;
         this.pump();
-      }, Math.ceil(-this.resyncBudgetMs / this.resyncShare));
+      }, Math.ceil(-this.resyncBudgetMs / RESYNC_SHARE));
       this.resyncWake.unref();
     }
     return false;
-  }
-
-  private get resyncShare(): number {
-    return this.options.resyncShare ?? 0.25;
   }
 
   private async process(key: string): Promise<void> {
